@@ -1,0 +1,27 @@
+import { appendAudit } from '../audit/audit-log.js';
+import { type InitOptions, type Workspace, initWorkspace } from '../workspace/workspace.js';
+import { type AppContext, type AppEnvironment, contextFor, resolveActor } from './app-context.js';
+
+/** Creating a workspace: the folder, its key, its case store, and the first audit entry. */
+export async function createWorkspace(
+  dir: string,
+  options: InitOptions & { actor?: string },
+  environment: AppEnvironment,
+): Promise<{ workspace: Workspace; app: AppContext }> {
+  resolveActor(options.actor, environment.env);
+  const workspace = await initWorkspace(dir, options);
+  const app = await contextFor(workspace, options, environment);
+  try {
+    await app.store.db.transaction().execute((trx) =>
+      appendAudit(trx, app, {
+        action: 'workspace.init',
+        subject: `workspace:${workspace.config.workspace_id}`,
+        details: { organisation: workspace.config.organisation, timezone: workspace.config.timezone, case_store: app.store.engine },
+      }),
+    );
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return { workspace, app };
+}

@@ -1,0 +1,100 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { importInventoryFiles, inventory, inventoryItem } from '../../app/inventory-service.js';
+import type { EntityKind } from '../../inventory/inventory-model.js';
+import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
+import { type ActionRunner, choice } from '../command-support.js';
+import { withApp } from './with-app.js';
+
+const CSV_KINDS: Record<string, EntityKind> = {
+  assets: 'asset',
+  'data-categories': 'data_category',
+  partners: 'partner',
+  interfaces: 'interface',
+};
+
+export function registerInventoryCommands(program: Command, io: CliIo, run: ActionRunner): void {
+  const group = program.command('inventory').description('assets, data categories, partners and interfaces');
+
+  group
+    .command('import')
+    .description('import inventory files (YAML, JSON, CSV, CycloneDX 1.5/1.6 JSON) as one transaction')
+    .argument('<file...>', 'files to import; all or nothing')
+    .option('--kind <kind>', `what CSV files hold when their name does not say: ${Object.keys(CSV_KINDS).join(', ')}`)
+    .option('--json', 'print the result as JSON')
+    .action(function (this: Command, files: string[]) {
+      return run(async () => {
+        const options = this.opts<{ kind?: string; json?: boolean }>();
+        const csvKind = options.kind ? CSV_KINDS[choice(options.kind, Object.keys(CSV_KINDS), '--kind')] : undefined;
+        const result = await withApp(this, io, (app) =>
+          importInventoryFiles(
+            app,
+            files.map((f) => resolve(io.cwd, f)),
+            csvKind ? { csvKind } : {},
+          ),
+        );
+        if (options.json) return printJson(io, result);
+        const lines = result.files.map((f) => `read ${f.file} (${f.format}, ${f.items} records, sha256 ${f.sha256.slice(0, 16)}…)`);
+        lines.push(`imported: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged`);
+        for (const change of result.changes.filter((c) => c.action === 'updated')) {
+          const fields = Object.entries(change.changes).map(([field, c]) => `${field}: ${show(c.from)} → ${show(c.to)}`);
+          lines.push(`  updated ${change.kind} ${change.id}: ${fields.join('; ')}`);
+        }
+        printLines(io, lines);
+      })();
+    });
+
+  group
+    .command('list')
+    .description('list the assets')
+    .option('--json', 'print a JSON array of assets with all their fields')
+    .action(function (this: Command) {
+      return run(async () => {
+        const inv = await withApp(this, io, inventory);
+        if (this.opts<{ json?: boolean }>().json) return printJson(io, inv.assets);
+        const rows = inv.assets.map((a) => [
+          a.id,
+          a.kind,
+          [a.vendor, a.product, a.version].filter(Boolean).join(' '),
+          a.internet_facing ? 'yes' : 'no',
+          a.criticality,
+          a.data_categories.join(','),
+        ]);
+        printLines(io, formatTable(['ID', 'KIND', 'PRODUCT', 'INTERNET', 'CRITICALITY', 'DATA'], rows));
+        printLines(io, [
+          `${inv.assets.length} assets, ${inv.data_categories.length} data categories, ${inv.partners.length} partners, ${inv.interfaces.length} interfaces`,
+        ]);
+      })();
+    });
+
+  group
+    .command('show')
+    .description('show one asset, data category, partner or interface')
+    .argument('<id>', 'its id')
+    .option('--json', 'print as JSON')
+    .action(function (this: Command, id: string) {
+      return run(async () => {
+        const item = await withApp(this, io, (app) => inventoryItem(app, id));
+        if (this.opts<{ json?: boolean }>().json) return printJson(io, item);
+        const lines = [`${item.kind.replace('_', ' ')} ${item.value.id}`];
+        for (const [field, value] of Object.entries(item.value)) if (field !== 'id') lines.push(`  ${field.padEnd(16)}${show(value)}`);
+        if (item.kind === 'asset') {
+          lines.push(`  ${'needed by'.padEnd(16)}${show(item.dependents)}`);
+          lines.push(`  ${'interfaces'.padEnd(16)}${show(item.interfaces.map((i) => `${i.id} (${i.direction} ${i.partner})`))}`);
+        } else if (item.kind === 'data_category') {
+          lines.push(`  ${'held by'.padEnd(16)}${show(item.held_by)}`);
+        } else if (item.kind === 'partner') {
+          lines.push(`  ${'interfaces'.padEnd(16)}${show(item.interfaces.map((i) => `${i.id} (${i.direction} ${i.asset})`))}`);
+        }
+        printLines(io, lines);
+      })();
+    });
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,113 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/**
+ * The one migration set of the case store, run unchanged on SQLite and PostgreSQL. Migrations are
+ * append-only: never edit one that has shipped; add the next.
+ */
+
+const m0001_foundation: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('details', 'text', (c) => c.notNull())
+      .addColumn('details_hash', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('entry_hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('audit_head')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('entry_hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('audit_checkpoint')
+      .addColumn('tree_size', 'integer', (c) => c.primaryKey())
+      .addColumn('root_hash', 'text', (c) => c.notNull())
+      .addColumn('signed_at', 'text', (c) => c.notNull())
+      .addColumn('signer', 'text', (c) => c.notNull())
+      .addColumn('note', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('data_category')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('sensitivity', 'text', (c) => c.notNull())
+      .addColumn('personal_data', 'integer', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('asset')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('vendor', 'text')
+      .addColumn('product', 'text')
+      .addColumn('version', 'text')
+      .addColumn('cpe', 'text')
+      .addColumn('purl', 'text')
+      .addColumn('internet_facing', 'integer', (c) => c.notNull())
+      .addColumn('criticality', 'text', (c) => c.notNull())
+      .addColumn('owner', 'text')
+      .addColumn('location', 'text')
+      .addColumn('notes', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('asset_data_category')
+      .addColumn('asset_id', 'text', (c) => c.notNull().references('asset.id').onDelete('cascade'))
+      .addColumn('category_id', 'text', (c) => c.notNull().references('data_category.id'))
+      .addPrimaryKeyConstraint('asset_data_category_pk', ['asset_id', 'category_id'])
+      .execute();
+    await db.schema
+      .createTable('asset_dependency')
+      .addColumn('asset_id', 'text', (c) => c.notNull().references('asset.id').onDelete('cascade'))
+      .addColumn('depends_on_id', 'text', (c) => c.notNull().references('asset.id'))
+      .addPrimaryKeyConstraint('asset_dependency_pk', ['asset_id', 'depends_on_id'])
+      .execute();
+    await db.schema
+      .createTable('partner')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('tlp_max', 'text', (c) => c.notNull())
+      .addColumn('contacts', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('interface')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('asset_id', 'text', (c) => c.notNull().references('asset.id'))
+      .addColumn('partner_id', 'text', (c) => c.notNull().references('partner.id'))
+      .addColumn('direction', 'text', (c) => c.notNull())
+      .addColumn('load_order', 'integer')
+      .addColumn('description', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('interface_data_category')
+      .addColumn('interface_id', 'text', (c) => c.notNull().references('interface.id').onDelete('cascade'))
+      .addColumn('category_id', 'text', (c) => c.notNull().references('data_category.id'))
+      .addPrimaryKeyConstraint('interface_data_category_pk', ['interface_id', 'category_id'])
+      .execute();
+  },
+};
+
+export const caseMigrations: Record<string, Migration> = {
+  '0001_foundation': m0001_foundation,
+};
+
+export const caseMigrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(caseMigrations),
+};

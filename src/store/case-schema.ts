@@ -1,0 +1,110 @@
+/**
+ * Table types of the case store, shared by SQLite and PostgreSQL. Portability choices: times are
+ * UTC ISO-8601 text (exact round trip, hashable as stored), booleans are integers 0/1, and JSON is
+ * canonical text — so that both engines return byte-identical rows for the audit chain to verify.
+ */
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  details_hash: string;
+  prev_hash: string;
+  entry_hash: string;
+}
+
+/** One row (id = 1): the last appended entry. Appends update it first, which serialises writers. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  entry_hash: string;
+}
+
+export interface AuditCheckpointTable {
+  tree_size: number;
+  root_hash: string;
+  signed_at: string;
+  signer: string;
+  note: string;
+}
+
+export interface DataCategoryTable {
+  id: string;
+  name: string;
+  sensitivity: string;
+  personal_data: number;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AssetTable {
+  id: string;
+  name: string;
+  kind: string;
+  vendor: string | null;
+  product: string | null;
+  version: string | null;
+  cpe: string | null;
+  purl: string | null;
+  internet_facing: number;
+  criticality: string;
+  owner: string | null;
+  location: string | null;
+  notes: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AssetDataCategoryTable {
+  asset_id: string;
+  category_id: string;
+}
+
+export interface AssetDependencyTable {
+  asset_id: string;
+  depends_on_id: string;
+}
+
+export interface PartnerTable {
+  id: string;
+  name: string;
+  kind: string;
+  tlp_max: string;
+  /** Canonical JSON array of contacts. */
+  contacts: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InterfaceTable {
+  id: string;
+  asset_id: string;
+  partner_id: string;
+  direction: string;
+  load_order: number | null;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InterfaceDataCategoryTable {
+  interface_id: string;
+  category_id: string;
+}
+
+export interface CaseDatabase {
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoint: AuditCheckpointTable;
+  data_category: DataCategoryTable;
+  asset: AssetTable;
+  asset_data_category: AssetDataCategoryTable;
+  asset_dependency: AssetDependencyTable;
+  partner: PartnerTable;
+  interface: InterfaceTable;
+  interface_data_category: InterfaceDataCategoryTable;
+}
