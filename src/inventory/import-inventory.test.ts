@@ -89,7 +89,7 @@ interfaces:
     expect(problems).toEqual([
       expect.stringMatching(/^bad\.yaml:9 assets\[0\]\.kind must be one of: gateway, /),
       expect.stringMatching(/^bad\.yaml:13 assets\[1\]\.criticality must be one of: low, medium, high, critical/),
-      expect.stringMatching(/^bad\.yaml:10 assets\[1\] Unrecognized key: "colour"/),
+      'bad.yaml:14 assets[1].colour unknown field "colour"',
     ]);
     expect((await loadInventory(store.db)).data_categories).toHaveLength(0);
   });

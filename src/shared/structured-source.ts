@@ -22,7 +22,7 @@ export function formatPath(path: readonly PathSegment[]): string {
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) text += text ? `.${segment}` : segment;
     else text += `[${JSON.stringify(segment)}]`;
   }
-  return text || '(document)';
+  return text;
 }
 
 export function parseYamlSource(file: string, text: string): StructuredSource {

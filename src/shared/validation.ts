@@ -12,15 +12,21 @@ export function validateAt<S extends z.ZodType>(
   basePath: readonly PathSegment[],
   value: unknown,
 ): { ok: true; value: z.output<S> } | { ok: false; problems: InputProblem[] } {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: (issue) => (issue.input === undefined ? 'is required' : undefined) });
   if (result.success) return { ok: true, value: result.data };
-  const problems = result.error.issues.map((issue) => {
+  const problems: InputProblem[] = [];
+  for (const issue of result.error.issues) {
     const path = [...basePath, ...issue.path.filter((p): p is PathSegment => typeof p !== 'symbol')];
-    return {
-      location: { file: source.file, line: source.lineOf(path), path: formatPath(path) },
-      reason: issue.message,
-    };
-  });
+    // An unknown key is reported at the key itself, one problem per key, so the line is the typo's.
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    for (const key of keys) {
+      const at = key === undefined ? path : [...path, key];
+      problems.push({
+        location: { file: source.file, line: source.lineOf(at), path: formatPath(at) },
+        reason: key === undefined ? issue.message : `unknown field "${key}"`,
+      });
+    }
+  }
   return { ok: false, problems };
 }
 

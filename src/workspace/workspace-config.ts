@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { WeerbaarError } from '../shared/errors.js';
+import { WeerbaarError, formatProblem } from '../shared/errors.js';
 import { parseYamlSource } from '../shared/structured-source.js';
 import { isValidTimeZone } from '../shared/time.js';
 import { validateAt } from '../shared/validation.js';
@@ -55,7 +55,7 @@ export function parseWorkspaceConfig(file: string, text: string): WorkspaceConfi
   const result = validateAt(WorkspaceConfigSchema, source, [], source.value ?? {});
   if (!result.ok) {
     throw new WeerbaarError('CONFIG_INVALID', `${file}: not a valid workspace configuration`, {
-      details: result.problems.map((p) => `${p.location.file}:${p.location.line ?? '?'} (${p.location.path}): ${p.reason}`),
+      details: result.problems.map(formatProblem),
     });
   }
   return result.value;

@@ -1,0 +1,136 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { AuditVerification } from '../audit/audit-verify.js';
+import type { ImportResult } from '../inventory/import-inventory.js';
+import { type Inventory, loadInventory } from '../inventory/inventory-store.js';
+import { type GroundTruth, SENSITIVE_CATEGORY_IDS, generateScenario, groundTruth, writeScenarioFiles } from '../scenario/index.js';
+import { WeerbaarError } from '../shared/errors.js';
+import type { AppEnvironment } from './app-context.js';
+import { auditCheckpoint, auditVerify } from './audit-service.js';
+import { importInventoryFiles } from './inventory-service.js';
+import { createWorkspace } from './workspace-service.js';
+
+/**
+ * `weerbaar demo`: builds a workspace for the seeded Example Prosecution Service through the same
+ * services a user calls (init, import, checkpoint, verify), then reads the results back from the
+ * store and checks them against the scenario's ground truth. A mismatch is a failed demo, not a
+ * footnote.
+ */
+
+export const DEFAULT_DEMO_DIR = 'weerbaar-demo';
+export const DEFAULT_SEED = 20250716;
+
+export interface DemoOptions {
+  readonly out?: string;
+  readonly seed?: number;
+  readonly actor?: string;
+}
+
+export interface TruthCheck {
+  readonly what: string;
+  readonly expected: unknown;
+  readonly found: unknown;
+  readonly ok: boolean;
+}
+
+export interface DemoReport {
+  readonly workspace: string;
+  readonly organisation: string;
+  readonly caseStore: string;
+  readonly seed: number;
+  readonly imported: ImportResult;
+  readonly inventory: Inventory;
+  readonly audit: AuditVerification;
+  readonly checkpoint: { treeSize: number; rootHash: string };
+  readonly checks: readonly TruthCheck[];
+  readonly ok: boolean;
+}
+
+export async function runDemo(options: DemoOptions, environment: AppEnvironment): Promise<DemoReport> {
+  const dir = resolve(environment.cwd, options.out ?? DEFAULT_DEMO_DIR);
+  const seed = options.seed ?? DEFAULT_SEED;
+  await clearEarlierDemo(dir);
+  const scenario = generateScenario(seed);
+  const truth = groundTruth(scenario);
+  const { workspace, app } = await createWorkspace(
+    dir,
+    { organisation: truth.organisation, timezone: 'Europe/Amsterdam', scenario: `example-prosecution-service seed ${seed}`, actor: options.actor ?? 'demo' },
+    environment,
+  );
+  try {
+    const files = await writeScenarioFiles(scenario, join(dir, 'inputs'));
+    const imported = await importInventoryFiles(app, files);
+    const checkpoint = await auditCheckpoint(app);
+    const audit = await auditVerify(app);
+    const inventory = await loadInventory(app.store.db);
+    const checks = checkAgainstTruth(inventory, truth);
+    return {
+      workspace: workspace.dir,
+      organisation: workspace.config.organisation,
+      caseStore: app.store.description,
+      seed,
+      imported,
+      inventory,
+      audit,
+      checkpoint: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash },
+      checks,
+      ok: audit.ok && checks.every((c) => c.ok),
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+/** Compares what the store holds after the import with what the generator says it wrote. */
+export function checkAgainstTruth(inventory: Inventory, truth: GroundTruth): TruthCheck[] {
+  const sorted = (values: Iterable<string>) => [...values].sort();
+  const check = (what: string, expected: unknown, found: unknown): TruthCheck => ({
+    what,
+    expected,
+    found,
+    ok: JSON.stringify(expected) === JSON.stringify(found),
+  });
+  const checks = [
+    check('assets', truth.assetCount, inventory.assets.length),
+    check('internet-facing assets', sorted(truth.internetFacingIds), sorted(inventory.assets.filter((a) => a.internet_facing).map((a) => a.id))),
+    check(
+      'gateway versions',
+      sorted(truth.gatewayIds.map((id) => `${id}@${truth.gatewayVersion}`)),
+      sorted(inventory.assets.filter((a) => truth.gatewayIds.includes(a.id)).map((a) => `${a.id}@${a.version ?? ''}`)),
+    ),
+    check('partners', sorted(truth.partnerIds), sorted(inventory.partners.map((p) => p.id))),
+    check('interfaces', truth.interfaceCount, inventory.interfaces.length),
+    check('dependency edges', truth.dependencyEdgeCount, inventory.assets.reduce((n, a) => n + a.depends_on.length, 0)),
+  ];
+  for (const category of SENSITIVE_CATEGORY_IDS) {
+    checks.push(
+      check(
+        `holders of ${category}`,
+        sorted(truth.holdersByCategory[category] ?? []),
+        sorted(inventory.assets.filter((a) => a.data_categories.includes(category)).map((a) => a.id)),
+      ),
+    );
+  }
+  return checks;
+}
+
+/** The demo may replace its own earlier output, never anything else. */
+async function clearEarlierDemo(dir: string): Promise<void> {
+  try {
+    await stat(dir);
+  } catch {
+    return;
+  }
+  let config: unknown;
+  try {
+    config = parse(await readFile(join(dir, 'weerbaar.yaml'), 'utf8'));
+  } catch {
+    config = undefined;
+  }
+  const scenario = (config as { scenario?: unknown } | undefined)?.scenario;
+  if (typeof scenario !== 'string' || !scenario.startsWith('example-prosecution-service')) {
+    throw new WeerbaarError('WORKSPACE_EXISTS', `${dir} exists and is not an earlier demo workspace; choose another folder with --out`);
+  }
+  await rm(dir, { recursive: true, force: true });
+}

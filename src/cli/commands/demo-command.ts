@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { DEFAULT_DEMO_DIR, DEFAULT_SEED, type DemoReport, runDemo } from '../../app/demo-service.js';
+import { UsageError } from '../../shared/errors.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
+import type { ActionRunner, GlobalOptions } from '../command-support.js';
+
+export function registerDemoCommand(program: Command, io: CliIo, run: ActionRunner): void {
+  program
+    .command('demo')
+    .description('build the seeded demo workspace (Example Prosecution Service) and print its summary')
+    .option('--out <dir>', 'where to build it (an earlier demo there is replaced)', DEFAULT_DEMO_DIR)
+    .option('--seed <n>', 'scenario seed', String(DEFAULT_SEED))
+    .option('--json', 'print the report as JSON')
+    .action(function (this: Command) {
+      return run(async () => {
+        const options = this.opts<{ out: string; seed: string; json?: boolean }>();
+        if (!/^\d{1,10}$/.test(options.seed)) throw new UsageError('--seed must be a whole number');
+        const globals = this.optsWithGlobals<GlobalOptions>();
+        const report = await runDemo({ out: options.out, seed: Number(options.seed), actor: globals.actor }, { env: io.env, cwd: io.cwd });
+        if (options.json) printJson(io, report);
+        else printLines(io, summary(report));
+        return report.ok ? ExitCode.OK : ExitCode.VERIFICATION_FAILED;
+      })();
+    });
+}
+
+function summary(report: DemoReport): string[] {
+  const { inventory } = report;
+  const byKind = new Map<string, number>();
+  for (const asset of inventory.assets) byKind.set(asset.kind, (byKind.get(asset.kind) ?? 0) + 1);
+  const sensitive = inventory.data_categories.filter((c) => c.sensitivity === 'secret' || c.sensitivity === 'confidential');
+  const lines = [
+    `Weerbaar demo — ${report.organisation} (fictional; seed ${report.seed})`,
+    `Workspace ${report.workspace}`,
+    `Case store ${report.caseStore}`,
+    '',
+    `Inventory: ${inventory.assets.length} assets, ${inventory.data_categories.length} data categories, ${inventory.partners.length} partners, ${inventory.interfaces.length} interfaces`,
+    `  imported from ${report.imported.files.map((f) => `${f.file.split('/').pop()} (${f.format}, ${f.items})`).join(', ')}`,
+    `  by kind: ${[...byKind].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`).join(', ')}`,
+    '',
+    'Internet-facing:',
+    ...formatTable(
+      ['ASSET', 'PRODUCT', 'VERSION', 'CRITICALITY'],
+      inventory.assets.filter((a) => a.internet_facing).map((a) => [a.id, [a.vendor, a.product].filter(Boolean).join(' '), a.version ?? '-', a.criticality]),
+    ).map((l) => `  ${l}`),
+    '',
+    'Sensitive data and the systems that hold it:',
+    ...formatTable(
+      ['CATEGORY', 'SENSITIVITY', 'HELD BY'],
+      sensitive.map((c) => [c.id, c.sensitivity, inventory.assets.filter((a) => a.data_categories.includes(c.id)).map((a) => a.id).join(', ')]),
+    ).map((l) => `  ${l}`),
+    '',
+    'Chain partners:',
+    ...formatTable(
+      ['PARTNER', 'KIND', 'TLP MAX', 'INTERFACES'],
+      inventory.partners.map((p) => [p.id, p.kind, p.tlp_max, inventory.interfaces.filter((i) => i.partner === p.id).map((i) => `${i.asset} (${i.direction})`).join(', ')]),
+    ).map((l) => `  ${l}`),
+    '',
+    `Audit log: ${report.audit.entries} entries, signed checkpoint at #${report.checkpoint.treeSize} (root ${report.checkpoint.rootHash.slice(0, 16)}…), ` +
+      (report.audit.ok ? 'verified' : `FAILED at entry #${report.audit.firstBadSeq ?? '?'}`),
+    '',
+    `Ground truth: ${report.checks.filter((c) => c.ok).length} of ${report.checks.length} checks agree`,
+    ...report.checks.filter((c) => !c.ok).map((c) => `  MISMATCH ${c.what}: expected ${JSON.stringify(c.expected)}, found ${JSON.stringify(c.found)}`),
+    '',
+    'Try:',
+    `  weerbaar -w ${report.workspace} inventory show ${inventory.assets.find((a) => a.internet_facing)?.id ?? 'ID'}`,
+    `  weerbaar -w ${report.workspace} audit log`,
+    `  weerbaar -w ${report.workspace} audit verify`,
+  ];
+  return lines;
+}
