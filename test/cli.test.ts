@@ -158,3 +158,17 @@ interfaces:
     expect(verified.stdout).toContain(`signed up to #${log.length}`);
   });
 });
+
+describe('init with an unreachable PostgreSQL', () => {
+  it('fails with status 5 and leaves no half-made workspace behind', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const ws = join(dir, 'team');
+      const run = await cli(['init', ws, '--case-store', 'postgres', '--timezone', 'UTC'], { env: { WEERBAAR_DATABASE_URL: 'postgres://u:pw@127.0.0.1:1/x' } });
+      expect(run.code).toBe(5);
+      await expect(stat(ws)).rejects.toThrow(/ENOENT/);
+    } finally {
+      await remove();
+    }
+  });
+});
