@@ -6,9 +6,8 @@ import type { CaseDatabase } from '../store/case-schema.js';
 import { VerificationError } from '../shared/errors.js';
 import { isoUtc } from '../shared/time.js';
 import type { Clock } from '../shared/time.js';
-import { type CheckpointTrust, verifyAuditLog } from './audit-verify.js';
-import { entryBytes } from './audit-entry.js';
-import { hashLeaf, merkleRoot } from './merkle.js';
+import { type CheckpointTrust, verifyAuditLogWithLeaves } from './audit-verify.js';
+import { merkleRoot } from './merkle.js';
 import { signCheckpoint } from './signed-checkpoint.js';
 
 /**
@@ -33,19 +32,18 @@ export interface CheckpointResult {
 }
 
 export async function createCheckpoint(db: Kysely<CaseDatabase>, signer: CheckpointSigner): Promise<CheckpointResult> {
-  const verification = await verifyAuditLog(db, signer);
+  const { verification, leaves } = await verifyAuditLogWithLeaves(db, signer);
   if (!verification.ok) {
     throw new VerificationError(`refusing to sign: the audit log does not verify (first bad entry #${verification.firstBadSeq ?? '?'})`, {
       details: verification.problems.map((p) => p.message),
     });
   }
-  const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
-  const treeSize = rows.length;
+  const treeSize = leaves.length;
   const file = join(signer.checkpointDir, `${treeSize}.note`);
   const existing = await db.selectFrom('audit_checkpoint').selectAll().where('tree_size', '=', treeSize).executeTakeFirst();
   if (existing) return { treeSize, rootHash: existing.root_hash, note: existing.note, file, created: false };
 
-  const root = merkleRoot(rows.map((row) => hashLeaf(entryBytes({ ...row, seq: Number(row.seq) }))));
+  const root = merkleRoot(leaves);
   const note = signCheckpoint({ origin: signer.origin, treeSize, rootHash: root }, signer.keyName, signer.privateKey, signer.publicKey);
   const rootHash = Buffer.from(root).toString('hex');
   await db

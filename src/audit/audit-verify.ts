@@ -59,6 +59,14 @@ export interface CheckpointTrust {
 const PAGE = 5000;
 
 export async function verifyAuditLog(db: Kysely<CaseDatabase>, trust: CheckpointTrust): Promise<AuditVerification> {
+  return (await verifyAuditLogWithLeaves(db, trust)).verification;
+}
+
+/** The same, also returning the Merkle leaf hashes it computed, so a checkpoint need not read the log twice. */
+export async function verifyAuditLogWithLeaves(
+  db: Kysely<CaseDatabase>,
+  trust: CheckpointTrust,
+): Promise<{ verification: AuditVerification; leaves: Uint8Array[] }> {
   const problems: AuditProblem[] = [];
   const leaves: Uint8Array[] = [];
   let expectedSeq = 1;
@@ -113,7 +121,7 @@ export async function verifyAuditLog(db: Kysely<CaseDatabase>, trust: Checkpoint
 
   const checked = await verifyCheckpoints(db, trust, leaves, problems);
   const firstBadSeq = problems.reduce<number | undefined>((min, p) => (p.seq !== undefined && (min === undefined || p.seq < min) ? p.seq : min), undefined);
-  return {
+  const verification: AuditVerification = {
     ok: problems.length === 0,
     entries: leaves.length,
     checkpoints: checked.count,
@@ -121,6 +129,7 @@ export async function verifyAuditLog(db: Kysely<CaseDatabase>, trust: Checkpoint
     ...(firstBadSeq !== undefined ? { firstBadSeq } : {}),
     problems,
   };
+  return { verification, leaves };
 }
 
 async function verifyCheckpoints(
