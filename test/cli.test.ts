@@ -172,3 +172,25 @@ describe('init with an unreachable PostgreSQL', () => {
     }
   });
 });
+
+describe.each(engines.filter((e) => e.name === 'postgres'))('a shared case store on $name', (engine) => {
+  it('belongs to one workspace: a second workspace on the same schema is refused', async () => {
+    const { env, cleanup } = await engine.prepare();
+    const { dir, remove } = await tempDir();
+    try {
+      expect((await cli(['init', join(dir, 'a'), '--timezone', 'UTC'], { env })).code).toBe(0);
+      const second = await cli(['init', join(dir, 'b'), '--timezone', 'UTC'], { env });
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain('already holds the case store of another workspace');
+      await expect(stat(join(dir, 'b'))).rejects.toThrow(/ENOENT/);
+      // A workspace made on SQLite and later pointed at that schema is refused too.
+      expect((await cli(['init', join(dir, 'c'), '--timezone', 'UTC'])).code).toBe(0);
+      const pointed = await cli(['-w', join(dir, 'c'), 'inventory', 'list'], { env });
+      expect(pointed.code).toBe(3);
+      expect(pointed.stderr).toContain('belongs to workspace');
+    } finally {
+      await remove();
+      await cleanup();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { type CaseStore, type CaseStoreSettings, openCaseStore } from '../store/case-store.js';
+import { caseStoreOwner, checkCaseStoreOwner, claimCaseStore, clearCaseStore } from '../store/case-store-owner.js';
 import type { AuditActor } from '../audit/audit-log.js';
 import { WeerbaarError } from '../shared/errors.js';
 import { type Clock, systemClock } from '../shared/time.js';
@@ -32,8 +33,26 @@ export async function openApp(options: OpenOptions, environment: AppEnvironment)
   return contextFor(workspace, options, environment);
 }
 
-export async function contextFor(workspace: Workspace, options: OpenOptions, environment: AppEnvironment): Promise<AppContext> {
+export async function contextFor(
+  workspace: Workspace,
+  options: OpenOptions,
+  environment: AppEnvironment,
+  claim?: { replacing?: string },
+): Promise<AppContext> {
   const store = await openCaseStore(caseStoreSettings(workspace, environment.env));
+  try {
+    const id = workspace.config.workspace_id;
+    if (!claim) {
+      await checkCaseStoreOwner(store.db, id, store.description);
+    } else {
+      // The demo may take over the store of the earlier demo it replaces, and only that one.
+      if (claim.replacing !== undefined && (await caseStoreOwner(store.db)) === claim.replacing) await clearCaseStore(store.db);
+      await claimCaseStore(store.db, id, store.description);
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   return {
     workspace,
     store,

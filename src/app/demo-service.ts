@@ -4,7 +4,9 @@ import { parse } from 'yaml';
 import type { AuditVerification } from '../audit/audit-verify.js';
 import type { ImportResult } from '../inventory/import-inventory.js';
 import { type Inventory, loadInventory } from '../inventory/inventory-store.js';
-import { type GroundTruth, SENSITIVE_CATEGORY_IDS, generateScenario, groundTruth, writeScenarioFiles } from '../scenario/index.js';
+import { generateScenario } from '../scenario/example-prosecution-service.js';
+import { type GroundTruth, SENSITIVE_CATEGORY_IDS, groundTruth } from '../scenario/ground-truth.js';
+import { writeScenarioFiles } from '../scenario/scenario-files.js';
 import { WeerbaarError } from '../shared/errors.js';
 import type { AppEnvironment } from './app-context.js';
 import { auditCheckpoint, auditVerify } from './audit-service.js';
@@ -50,12 +52,18 @@ export interface DemoReport {
 export async function runDemo(options: DemoOptions, environment: AppEnvironment): Promise<DemoReport> {
   const dir = resolve(environment.cwd, options.out ?? DEFAULT_DEMO_DIR);
   const seed = options.seed ?? DEFAULT_SEED;
-  await clearEarlierDemo(dir);
+  const earlier = await clearEarlierDemo(dir);
   const scenario = generateScenario(seed);
   const truth = groundTruth(scenario);
   const { workspace, app } = await createWorkspace(
     dir,
-    { organisation: truth.organisation, timezone: 'Europe/Amsterdam', scenario: `example-prosecution-service seed ${seed}`, actor: options.actor ?? 'demo' },
+    {
+      organisation: truth.organisation,
+      timezone: 'Europe/Amsterdam',
+      scenario: `example-prosecution-service seed ${seed}`,
+      actor: options.actor ?? 'demo',
+      ...(earlier ? { replacingWorkspaceId: earlier } : {}),
+    },
     environment,
   );
   try {
@@ -115,12 +123,15 @@ export function checkAgainstTruth(inventory: Inventory, truth: GroundTruth): Tru
   return checks;
 }
 
-/** The demo may replace its own earlier output, never anything else. */
-async function clearEarlierDemo(dir: string): Promise<void> {
+/**
+ * The demo may replace its own earlier output, never anything else. Returns the earlier demo's
+ * workspace id, so that its case store (on a shared server) may be replaced too.
+ */
+async function clearEarlierDemo(dir: string): Promise<string | undefined> {
   try {
     await stat(dir);
   } catch {
-    return;
+    return undefined;
   }
   let config: unknown;
   try {
@@ -128,9 +139,10 @@ async function clearEarlierDemo(dir: string): Promise<void> {
   } catch {
     config = undefined;
   }
-  const scenario = (config as { scenario?: unknown } | undefined)?.scenario;
+  const { scenario, workspace_id: id } = (config ?? {}) as { scenario?: unknown; workspace_id?: unknown };
   if (typeof scenario !== 'string' || !scenario.startsWith('example-prosecution-service')) {
     throw new WeerbaarError('WORKSPACE_EXISTS', `${dir} exists and is not an earlier demo workspace; choose another folder with --out`);
   }
   await rm(dir, { recursive: true, force: true });
+  return typeof id === 'string' ? id : undefined;
 }

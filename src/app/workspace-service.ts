@@ -7,7 +7,7 @@ import { type AppContext, type AppEnvironment, contextFor, resolveActor } from '
 /** Creating a workspace: the folder, its key, its case store, and the first audit entry. */
 export async function createWorkspace(
   dir: string,
-  options: InitOptions & { actor?: string },
+  options: InitOptions & { actor?: string; replacingWorkspaceId?: string },
   environment: AppEnvironment,
 ): Promise<{ workspace: Workspace; app: AppContext }> {
   resolveActor(options.actor, environment.env);
@@ -15,7 +15,7 @@ export async function createWorkspace(
   const workspace = await initWorkspace(dir, options);
   let app: AppContext;
   try {
-    app = await contextFor(workspace, options, environment);
+    app = await contextFor(workspace, options, environment, { replacing: options.replacingWorkspaceId });
   } catch (error) {
     // A workspace whose store cannot be opened is useless; leave the folder as it was found.
     if (before === undefined) await rm(workspace.dir, { recursive: true, force: true });

@@ -8,7 +8,8 @@ import { AssetSchema, type InventoryBatch } from './inventory-model.js';
  * Reads a CycloneDX 1.5 or 1.6 JSON BOM: `metadata.component` and every component (nested ones
  * too) becomes an asset with its cpe, purl and version; the BOM's `dependencies` become
  * `depends_on`. Weerbaar's own fields travel in component `properties` named `weerbaar:<field>`
- * (kind, internet_facing, criticality, owner, location, notes, data_categories as a `;` list).
+ * (name, kind, internet_facing, criticality, owner, location, notes, data_categories as a `;` list);
+ * without `weerbaar:name` the component name is the asset name too.
  * Only the parts we use are validated; the rest of the BOM is left to CycloneDX tooling.
  */
 
@@ -101,7 +102,7 @@ export function readCycloneDx(source: StructuredSource, batch: InventoryBatch, p
     const prop = (name: string) => props.get(`weerbaar:${name}`);
     const candidate = {
       id,
-      name: component.group ? `${component.group}/${component.name}` : component.name,
+      name: prop('name') ?? (component.group ? `${component.group}/${component.name}` : component.name),
       kind: prop('kind') ?? KIND_BY_TYPE[component.type] ?? 'other',
       vendor: component.supplier?.name ?? component.manufacturer?.name ?? component.publisher ?? component.group,
       product: component.name,

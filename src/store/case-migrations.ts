@@ -8,6 +8,11 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 const m0001_foundation: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema
+      .createTable('store_meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
       .createTable('audit_log')
       .addColumn('seq', 'integer', (c) => c.primaryKey())
       .addColumn('at', 'text', (c) => c.notNull())

@@ -96,7 +96,14 @@ export interface InterfaceDataCategoryTable {
   category_id: string;
 }
 
+/** Facts about the store itself; `workspace_id` binds it to one workspace. */
+export interface StoreMetaTable {
+  key: string;
+  value: string;
+}
+
 export interface CaseDatabase {
+  store_meta: StoreMetaTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

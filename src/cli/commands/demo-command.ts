@@ -25,6 +25,10 @@ export function registerDemoCommand(program: Command, io: CliIo, run: ActionRunn
     });
 }
 
+function abbreviate(ids: readonly string[], shown = 6): string {
+  return ids.length <= shown ? ids.join(', ') : `${ids.slice(0, shown).join(', ')} and ${ids.length - shown} more`;
+}
+
 function summary(report: DemoReport): string[] {
   const { inventory } = report;
   const byKind = new Map<string, number>();
@@ -48,7 +52,7 @@ function summary(report: DemoReport): string[] {
     'Sensitive data and the systems that hold it:',
     ...formatTable(
       ['CATEGORY', 'SENSITIVITY', 'HELD BY'],
-      sensitive.map((c) => [c.id, c.sensitivity, inventory.assets.filter((a) => a.data_categories.includes(c.id)).map((a) => a.id).join(', ')]),
+      sensitive.map((c) => [c.id, c.sensitivity, abbreviate(inventory.assets.filter((a) => a.data_categories.includes(c.id)).map((a) => a.id))]),
     ).map((l) => `  ${l}`),
     '',
     'Chain partners:',

@@ -1,0 +1,55 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateScenario } from '../src/scenario/example-prosecution-service.js';
+import { groundTruth } from '../src/scenario/ground-truth.js';
+import { cli, tempDir } from './support/cli-harness.js';
+import { engines, postgresSkipReason } from './support/engines.js';
+
+/** `weerbaar demo` end to end: the workspace it builds answers what the ground truth says. */
+
+if (postgresSkipReason) describe.skip(postgresSkipReason, () => undefined);
+
+describe.each(engines)('the demo on $name', (engine) => {
+  let root: string;
+  let env: NodeJS.ProcessEnv;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    const temp = await tempDir();
+    const prepared = await engine.prepare();
+    root = temp.dir;
+    env = prepared.env;
+    cleanup = async () => {
+      await prepared.cleanup();
+      await temp.remove();
+    };
+  });
+  afterEach(() => cleanup());
+
+  it('builds a verified workspace whose inventory matches the ground truth', async () => {
+    const run = await cli(['demo', '--out', 'demo'], { env, cwd: root });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Example Prosecution Service');
+    expect(run.stdout).toMatch(/Ground truth: (\d+) of \1 checks agree/);
+    expect(run.stdout).toMatch(/Audit log: \d+ entries, signed checkpoint at #\d+ .*verified/);
+
+    const truth = groundTruth(generateScenario(20250716));
+    const ws = join(root, 'demo');
+    const assets = JSON.parse((await cli(['-w', ws, 'inventory', 'list', '--json'], { env })).stdout) as { id: string; internet_facing: boolean; version: string | null }[];
+    expect(assets).toHaveLength(truth.assetCount);
+    expect(assets.filter((a) => a.internet_facing).map((a) => `${a.id}@${a.version ?? ''}`)).toEqual(truth.gatewayIds.map((id) => `${id}@14.1-43.50`));
+    const shelter = JSON.parse((await cli(['-w', ws, 'inventory', 'show', 'shelter-addresses', '--json'], { env })).stdout) as { held_by: string[] };
+    expect(shelter.held_by.sort()).toEqual(truth.holdersByCategory['shelter-addresses']);
+    expect((await cli(['-w', ws, 'audit', 'verify'], { env })).code).toBe(0);
+  });
+
+  it('replaces an earlier demo but never another folder', async () => {
+    expect((await cli(['demo', '--out', 'demo', '--seed', '3'], { env, cwd: root })).code).toBe(0);
+    expect((await cli(['demo', '--out', 'demo', '--seed', '4'], { env, cwd: root })).code).toBe(0);
+    await mkdir(join(root, 'precious'));
+    await writeFile(join(root, 'precious', 'notes.txt'), 'keep me');
+    const refused = await cli(['demo', '--out', 'precious'], { env, cwd: root });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is not an earlier demo workspace');
+  });
+});
