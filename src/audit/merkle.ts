@@ -117,30 +117,41 @@ function isSize(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
+/**
+ * The walk both RFC 9162 verifiers share: for each proof element, whether it is the left sibling
+ * of the running hash. Undefined when the proof does not fit the sizes — too long (sn reaches 0
+ * early) or too short (sn not fully consumed).
+ */
+function siblingSides(fn: number, sn: number, count: number): boolean[] | undefined {
+  const half = (n: number) => Math.floor(n / 2);
+  const sides: boolean[] = [];
+  for (let i = 0; i < count; i++) {
+    if (sn === 0) return undefined;
+    const left = fn % 2 === 1 || fn === sn;
+    sides.push(left);
+    if (left && fn % 2 === 0) {
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    }
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return sn === 0 ? sides : undefined;
+}
+
 /** RFC 9162 §2.1.3.2. */
 export function verifyInclusion(index: number, treeSize: number, leafHash: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): boolean {
   if (!isSize(index) || !isSize(treeSize) || index >= treeSize) return false;
   if (!isHash(leafHash) || !isHash(root) || !Array.isArray(proof) || !proof.every(isHash)) return false;
-  let fn = index;
-  let sn = treeSize - 1;
+  const sides = siblingSides(index, treeSize - 1, proof.length);
+  if (!sides) return false;
   let r = leafHash;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = hashChildren(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
-      r = hashChildren(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && sameHash(r, root);
+  proof.forEach((p, i) => {
+    r = sides[i] ? hashChildren(p, r) : hashChildren(r, p);
+  });
+  return sameHash(r, root);
 }
 
 /** RFC 9162 §2.1.4.2, with the conventional edge cases for equal sizes and an empty first tree. */
@@ -157,26 +168,20 @@ export function verifyConsistency(firstSize: number, secondSize: number, firstRo
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
+  const rest = path.slice(1);
+  const sides = siblingSides(fn, sn, rest.length);
+  if (!sides) return false;
   let fr = path[0] as Uint8Array;
   let sr = path[0] as Uint8Array;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
+  rest.forEach((c, i) => {
+    if (sides[i]) {
       fr = hashChildren(c, fr);
       sr = hashChildren(c, sr);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
     } else {
       sr = hashChildren(sr, c);
     }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && sameHash(fr, firstRoot) && sameHash(sr, secondRoot);
+  });
+  return sameHash(fr, firstRoot) && sameHash(sr, secondRoot);
 }
 
 function isPowerOfTwo(n: number): boolean {

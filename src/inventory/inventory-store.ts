@@ -117,14 +117,8 @@ export async function writeAsset(db: Kysely<CaseDatabase>, value: Asset, isNew: 
 }
 
 export async function writeAssetLinks(db: Kysely<CaseDatabase>, value: Asset): Promise<void> {
-  await db.deleteFrom('asset_data_category').where('asset_id', '=', value.id).execute();
-  await db.deleteFrom('asset_dependency').where('asset_id', '=', value.id).execute();
-  if (value.data_categories.length > 0) {
-    await db.insertInto('asset_data_category').values(value.data_categories.map((category_id) => ({ asset_id: value.id, category_id }))).execute();
-  }
-  if (value.depends_on.length > 0) {
-    await db.insertInto('asset_dependency').values(value.depends_on.map((depends_on_id) => ({ asset_id: value.id, depends_on_id }))).execute();
-  }
+  await replaceLinks(db, 'asset_data_category', 'asset_id', value.id, 'category_id', value.data_categories);
+  await replaceLinks(db, 'asset_dependency', 'asset_id', value.id, 'depends_on_id', value.depends_on);
 }
 
 export async function writePartner(db: Kysely<CaseDatabase>, value: Partner, isNew: boolean, now: string): Promise<void> {
@@ -141,13 +135,22 @@ export async function writeInterface(db: Kysely<CaseDatabase>, value: Interface,
     description: value.description,
   };
   await upsertRow(db, 'interface', value.id, row, isNew, now);
-  await db.deleteFrom('interface_data_category').where('interface_id', '=', value.id).execute();
-  if (value.data_categories.length > 0) {
-    await db
-      .insertInto('interface_data_category')
-      .values(value.data_categories.map((category_id) => ({ interface_id: value.id, category_id })))
-      .execute();
-  }
+  await replaceLinks(db, 'interface_data_category', 'interface_id', value.id, 'category_id', value.data_categories);
+}
+
+/** Replaces the link rows of one owner (e.g. an asset's data categories) with `targets`. */
+async function replaceLinks(
+  db: Kysely<CaseDatabase>,
+  table: 'asset_data_category' | 'asset_dependency' | 'interface_data_category',
+  ownerColumn: string,
+  ownerId: string,
+  targetColumn: string,
+  targets: readonly string[],
+): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table/column pairs above are fixed by the callers
+  const untyped = db as Kysely<any>;
+  await untyped.deleteFrom(table).where(ownerColumn, '=', ownerId).execute();
+  if (targets.length > 0) await untyped.insertInto(table).values(targets.map((target) => ({ [ownerColumn]: ownerId, [targetColumn]: target }))).execute();
 }
 
 type EntityTableName = 'data_category' | 'asset' | 'partner' | 'interface';
