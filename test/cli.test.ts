@@ -26,6 +26,8 @@ describe('exit statuses', () => {
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
     expect((await cli(['inventory', 'show'])).code).toBe(2);
     expect((await cli([])).code).toBe(2);
+    expect((await cli(['inventory'])).code).toBe(2);
+    expect((await cli(['inventory', '--help'])).code).toBe(0);
   });
 
   it('2 outside a workspace, with a message that says what to do and no stack trace', async () => {

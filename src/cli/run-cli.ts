@@ -62,9 +62,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     return outcome;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.OK;
-      if (error.code === 'commander.executeSubCommandAsync') return ExitCode.USAGE;
-      return ExitCode.USAGE;
+      // Help asked for is success; help shown because a subcommand is missing is a usage error.
+      const asked = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || (error.code === 'commander.help' && error.exitCode === 0);
+      return asked ? ExitCode.OK : ExitCode.USAGE;
     }
     return renderError(io, error, argv.includes('--debug'));
   }
