@@ -175,6 +175,11 @@ describe('CSV inventory', () => {
     expect(await rejected([csv])).toEqual([expect.stringMatching(/^partners\.csv:3 tlp_max must be a TLP 2\.0 label/)]);
   });
 
+  it('names the first line of a record whose quoted cell spans lines, past empty lines', async () => {
+    const csv = await file('assets.csv', 'id,name,kind,notes\na,A,server,"two\nlines"\n\nb,B,blender,\n');
+    expect(await rejected([csv])).toEqual([expect.stringMatching(/^assets\.csv:5 kind must be one of/)]);
+  });
+
   it('refuses a CSV whose name does not say what it holds', async () => {
     expect(await rejected([await file('stuff.csv', 'id,name\n1,2\n')])).toEqual([expect.stringMatching(/cannot tell which records this CSV holds/)]);
   });
