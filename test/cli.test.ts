@@ -196,3 +196,31 @@ describe.each(engines.filter((e) => e.name === 'postgres'))('a shared case store
     }
   });
 });
+
+describe('advisories validate', () => {
+  const suite = join(import.meta.dirname, '..', '..', 'shared', 'corpora', 'csaf', 'oasis-2.0');
+  it('accepts valid advisories with status 0', async () => {
+    const run = await cli(['advisories', 'validate', join(suite, 'examples', 'csaf', 'bsi-2022-0001.json')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('1 documents: 1 valid, 0 invalid');
+  });
+
+  it('reports each invalid document with test id, path and line, counts both, and exits 3', async () => {
+    const bad = join(suite, 'validator-data', 'mandatory', 'oasis_csaf_tc-csaf_2_0-2021-6-1-21-01.json');
+    const good = join(suite, 'examples', 'csaf', 'bsi-2022-0001.json');
+    const { dir, remove } = await tempDir();
+    try {
+      const notJson = join(dir, 'broken.json');
+      await writeFile(notJson, '{"document": ');
+      const run = await cli(['advisories', 'validate', bad, good, notJson]);
+      expect(run.code).toBe(3);
+      expect(run.stdout).toMatch(/INVALID {2}.*6-1-21-01\.json \(CSAF 2\.0\)\n {2}6\.1\.21 +document\.tracking\.revision_history \(line \d+\): /);
+      expect(run.stdout).toMatch(/INVALID {2}.*broken\.json \(not CSAF\)\n {2}parse .*JSON syntax/);
+      expect(run.stdout).toContain('3 documents: 1 valid, 2 invalid');
+      const json = JSON.parse((await cli(['advisories', 'validate', '--json', bad])).stdout) as { valid: boolean; failures: { test: string }[] }[];
+      expect(json[0]).toMatchObject({ valid: false, failures: [expect.objectContaining({ test: '6.1.21' })] });
+    } finally {
+      await remove();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.js';
 import type { CliIo } from './cli-io.js';
 import type { CommandOutcome } from './command-support.js';
+import { registerAdvisoryCommands } from './commands/advisory-commands.js';
 import { registerAuditCommands } from './commands/audit-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerInitCommand } from './commands/init-command.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => voi
   registerInitCommand(program, io, run);
   registerInventoryCommands(program, io, run);
   registerAuditCommands(program, io, run);
+  registerAdvisoryCommands(program, io, run);
   registerDemoCommand(program, io, run);
   program.commands.forEach(function inherit(command: Command): void {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');

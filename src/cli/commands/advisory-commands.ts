@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { validateAdvisories } from '../../app/advisory-service.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import { type CliIo, printJson, printLines } from '../cli-io.js';
+import type { ActionRunner } from '../command-support.js';
+
+export function registerAdvisoryCommands(program: Command, io: CliIo, run: ActionRunner): void {
+  const group = program.command('advisories').description('CSAF security advisories');
+
+  group
+    .command('validate')
+    .description('validate CSAF 2.0 documents (schema and mandatory tests; 2.1: schema and the tests the validator implements)')
+    .argument('<path...>', 'CSAF files or folders (every .json below them)')
+    .option('--json', 'print one result object per document')
+    .action(function (this: Command, paths: string[]) {
+      return run(async () => {
+        const progress = io.interactive ? (done: number, total: number) => io.stderr(`\rvalidating ${done}/${total}`) : undefined;
+        const { results, valid, invalid } = await validateAdvisories(paths, io.cwd, progress);
+        if (progress) io.stderr('\n');
+        if (this.opts<{ json?: boolean }>().json) {
+          printJson(io, results);
+        } else {
+          const lines: string[] = [];
+          for (const result of results) {
+            const version = result.version ? `CSAF ${result.version}` : 'not CSAF';
+            if (result.valid) {
+              lines.push(`valid    ${result.file} (${version})`);
+            } else {
+              lines.push(`INVALID  ${result.file} (${version})`);
+              for (const f of result.failures) lines.push(`  ${f.test.padEnd(9)} ${f.path || '(document)'}${f.line ? ` (line ${f.line})` : ''}: ${f.message}`);
+            }
+          }
+          const limits = [...new Set(results.flatMap((r) => r.limits))];
+          lines.push(`${results.length} documents: ${valid} valid, ${invalid} invalid`);
+          for (const limit of limits) lines.push(`not checked: ${limit}`);
+          printLines(io, lines);
+        }
+        return invalid > 0 ? ExitCode.INVALID_INPUT : ExitCode.OK;
+      })();
+    });
+}
