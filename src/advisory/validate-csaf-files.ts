@@ -13,8 +13,7 @@ import { type CsafValidation, validateCsaf } from './validate-csaf.js';
 export const MAX_CSAF_BYTES = 64 * 1024 * 1024;
 
 export async function validateCsafPaths(paths: readonly string[], onProgress?: (done: number, total: number) => void): Promise<CsafValidation[]> {
-  const files: string[] = [];
-  for (const path of paths) files.push(...(await expand(path)));
+  const files = await expandCsafPaths(paths);
   const results: CsafValidation[] = [];
   for (const file of files) {
     results.push(await validateCsafFile(file));
@@ -37,6 +36,13 @@ export async function validateCsafFile(file: string): Promise<CsafValidation> {
       limits: [],
     };
   }
+}
+
+/** Files as given, folders as every `.json` below them (name order). */
+export async function expandCsafPaths(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) files.push(...(await expand(path)));
+  return files;
 }
 
 async function expand(path: string): Promise<string[]> {

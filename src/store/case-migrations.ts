@@ -109,8 +109,49 @@ const m0001_foundation: Migration = {
   },
 };
 
+/** Advisories: every revision of every CSAF document, and every retrieval with its outcome. */
+const m0002_advisories: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('advisory')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('publisher', 'text', (c) => c.notNull())
+      .addColumn('publisher_namespace', 'text', (c) => c.notNull())
+      .addColumn('tracking_id', 'text', (c) => c.notNull())
+      .addColumn('title', 'text', (c) => c.notNull())
+      .addColumn('csaf_version', 'text', (c) => c.notNull())
+      .addColumn('latest_sha256', 'text', (c) => c.notNull())
+      .addColumn('first_seen_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('advisory_revision')
+      .addColumn('advisory_id', 'text', (c) => c.notNull().references('advisory.id'))
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('initial_release_date', 'text', (c) => c.notNull())
+      .addColumn('current_release_date', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('advisory_revision_pk', ['advisory_id', 'sha256'])
+      .execute();
+    await db.schema
+      .createTable('advisory_retrieval')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text')
+      .addColumn('result', 'text', (c) => c.notNull())
+      .addColumn('advisory_id', 'text')
+      .addColumn('reason', 'text')
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
+  '0002_advisories': m0002_advisories,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -96,6 +96,44 @@ export interface InterfaceDataCategoryTable {
   category_id: string;
 }
 
+export interface AdvisoryTable {
+  /** `<publisher namespace>#<tracking id>`: tracking ids are unique per publisher only. */
+  id: string;
+  publisher: string;
+  publisher_namespace: string;
+  tracking_id: string;
+  title: string;
+  csaf_version: string;
+  latest_sha256: string;
+  first_seen_at: string;
+}
+
+export interface AdvisoryRevisionTable {
+  advisory_id: string;
+  sha256: string;
+  version: string;
+  status: string;
+  initial_release_date: string;
+  current_release_date: string;
+  /** When we received this revision: the start of "when did we learn of it". */
+  received_at: string;
+  /** File path or URL it came from. */
+  source: string;
+  /** The document exactly as received (UTF-8 text). */
+  document: string;
+}
+
+export interface AdvisoryRetrievalTable {
+  id: string;
+  at: string;
+  source: string;
+  sha256: string | null;
+  /** imported | unchanged | rejected */
+  result: string;
+  advisory_id: string | null;
+  reason: string | null;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -104,6 +142,9 @@ export interface StoreMetaTable {
 
 export interface CaseDatabase {
   store_meta: StoreMetaTable;
+  advisory: AdvisoryTable;
+  advisory_revision: AdvisoryRevisionTable;
+  advisory_retrieval: AdvisoryRetrievalTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

@@ -39,6 +39,9 @@ export async function checkCaseStoreOwner(db: Kysely<CaseDatabase>, workspaceId:
 export async function clearCaseStore(db: Kysely<CaseDatabase>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const table of [
+      'advisory_retrieval',
+      'advisory_revision',
+      'advisory',
       'interface_data_category',
       'interface',
       'partner',

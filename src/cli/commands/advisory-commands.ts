@@ -1,11 +1,37 @@
 import type { Command } from 'commander';
-import { validateAdvisories } from '../../app/advisory-service.js';
+import { resolve } from 'node:path';
+import { importAdvisoryPaths, validateAdvisories } from '../../app/advisory-service.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, printJson, printLines } from '../cli-io.js';
 import type { ActionRunner } from '../command-support.js';
+import { withApp } from './with-app.js';
 
 export function registerAdvisoryCommands(program: Command, io: CliIo, run: ActionRunner): void {
   const group = program.command('advisories').description('CSAF security advisories');
+
+  group
+    .command('import')
+    .description('import CSAF documents into the workspace: valid ones are stored as revisions, invalid ones rejected with their reason')
+    .argument('<path...>', 'CSAF files or folders (every .json below them)')
+    .option('--json', 'print the result as JSON')
+    .action(function (this: Command, paths: string[]) {
+      return run(async () => {
+        const progress = io.interactive ? (done: number, total: number) => io.stderr(`\rreading ${done}/${total}`) : undefined;
+        const result = await withApp(this, io, (app) =>
+          importAdvisoryPaths(
+            app,
+            paths.map((p) => resolve(io.cwd, p)),
+            progress,
+          ),
+        );
+        if (progress) io.stderr('\n');
+        if (this.opts<{ json?: boolean }>().json) return printJson(io, result);
+        const lines = result.rejected.map((r) => `rejected ${r.source}: ${r.reason}`);
+        for (const r of result.imported) lines.push(`imported ${r.advisoryId} version ${r.version}`);
+        lines.push(`${result.imported.length + result.unchanged + result.rejected.length} documents: ${result.imported.length} imported, ${result.unchanged} unchanged, ${result.rejected.length} rejected`);
+        printLines(io, lines);
+      })();
+    });
 
   group
     .command('validate')
