@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type Finding, type FindingsRun, listFindings, updateFindings } from '../advisory/findings.js';
 import { type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
 import { validateCsafPaths } from '../advisory/validate-csaf-files.js';
 import type { CsafValidation } from '../advisory/validate-csaf.js';
@@ -20,7 +21,21 @@ export async function validateAdvisories(
   return { results, valid, invalid: results.length - valid };
 }
 
-export async function importAdvisoryPaths(app: AppContext, paths: readonly string[], onProgress?: (done: number, total: number) => void): Promise<AdvisoryImportResult> {
+/** Imports advisories, then re-runs matching when anything new arrived (CSAF clause 13: a new document triggers a run). */
+export async function importAdvisoryPaths(
+  app: AppContext,
+  paths: readonly string[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<AdvisoryImportResult & { findings?: FindingsRun }> {
   if (paths.length === 0) throw new WeerbaarError('USAGE', 'name at least one CSAF file or folder');
-  return importAdvisories(app.store.db, app, paths, onProgress);
+  const result = await importAdvisories(app.store.db, app, paths, onProgress);
+  return result.imported.length > 0 ? { ...result, findings: await updateFindings(app.store.db, app) } : result;
+}
+
+export async function matchAdvisories(app: AppContext): Promise<FindingsRun> {
+  return updateFindings(app.store.db, app);
+}
+
+export async function findings(app: AppContext): Promise<Finding[]> {
+  return listFindings(app.store.db);
 }

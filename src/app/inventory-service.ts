@@ -1,3 +1,4 @@
+import { type FindingsRun, updateFindings } from '../advisory/findings.js';
 import { type ImportOptions, type ImportResult, importInventory } from '../inventory/import-inventory.js';
 import type { Asset, DataCategory, Interface, Partner } from '../inventory/inventory-model.js';
 import { type Inventory, loadInventory } from '../inventory/inventory-store.js';
@@ -6,9 +7,11 @@ import type { AppContext } from './app-context.js';
 
 /** Importing and reading the inventory. */
 
-export async function importInventoryFiles(app: AppContext, files: readonly string[], options: ImportOptions = {}): Promise<ImportResult> {
+/** Imports inventory files, then re-runs advisory matching when something changed (a new asset triggers a run). */
+export async function importInventoryFiles(app: AppContext, files: readonly string[], options: ImportOptions = {}): Promise<ImportResult & { findings?: FindingsRun }> {
   if (files.length === 0) throw new WeerbaarError('USAGE', 'name at least one inventory file to import');
-  return importInventory(app.store.db, app, files, options);
+  const result = await importInventory(app.store.db, app, files, options);
+  return result.changes.length === 0 ? result : { ...result, findings: await updateFindings(app.store.db, app) };
 }
 
 export async function inventory(app: AppContext): Promise<Inventory> {

@@ -149,9 +149,35 @@ const m0002_advisories: Migration = {
   },
 };
 
+/** Findings: one per (asset, vulnerability), decided by the matching advisories. */
+const m0003_findings: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('finding')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('asset_id', 'text', (c) => c.notNull().references('asset.id'))
+      .addColumn('vulnerability', 'text', (c) => c.notNull())
+      .addColumn('cve', 'text')
+      .addColumn('advisory_id', 'text', (c) => c.notNull().references('advisory.id'))
+      .addColumn('advisory_sha256', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('confidence', 'real', (c) => c.notNull())
+      .addColumn('cvss', 'real')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('evidence', 'text', (c) => c.notNull())
+      .addColumn('remediations', 'text', (c) => c.notNull())
+      .addColumn('exploitation', 'text', (c) => c.notNull())
+      .addColumn('sources', 'text', (c) => c.notNull())
+      .addColumn('first_seen_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
+  '0003_findings': m0003_findings,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -134,6 +134,30 @@ export interface AdvisoryRetrievalTable {
   reason: string | null;
 }
 
+export interface FindingTable {
+  /** `<asset id>|<vulnerability>`. */
+  id: string;
+  asset_id: string;
+  /** The CVE, else the advisory's own vulnerability id. */
+  vulnerability: string;
+  cve: string | null;
+  /** The advisory whose revision decided the status. */
+  advisory_id: string;
+  advisory_sha256: string;
+  status: string;
+  confidence: number;
+  cvss: number | null;
+  reason: string;
+  /** Canonical JSON arrays. */
+  evidence: string;
+  remediations: string;
+  exploitation: string;
+  /** Every advisory that spoke about this pair, with its status. */
+  sources: string;
+  first_seen_at: string;
+  updated_at: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -145,6 +169,7 @@ export interface CaseDatabase {
   advisory: AdvisoryTable;
   advisory_revision: AdvisoryRevisionTable;
   advisory_retrieval: AdvisoryRetrievalTable;
+  finding: FindingTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

@@ -1,10 +1,17 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { importAdvisoryPaths, validateAdvisories } from '../../app/advisory-service.js';
+import { findings, importAdvisoryPaths, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
+import type { FindingsRun } from '../../advisory/findings.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { type CliIo, printJson, printLines } from '../cli-io.js';
-import type { ActionRunner } from '../command-support.js';
+import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
+import { type ActionRunner, choice } from '../command-support.js';
 import { withApp } from './with-app.js';
+
+const FINDING_STATUSES = ['affected', 'under_investigation', 'fixed', 'not_affected', 'unknown'] as const;
+
+export function findingsLine(run: FindingsRun): string {
+  return `findings: ${run.created} new, ${run.updated} changed, ${run.refreshed} refreshed, ${run.unchanged} unchanged`;
+}
 
 export function registerAdvisoryCommands(program: Command, io: CliIo, run: ActionRunner): void {
   const group = program.command('advisories').description('CSAF security advisories');
@@ -29,7 +36,42 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
         const lines = result.rejected.map((r) => `rejected ${r.source}: ${r.reason}`);
         for (const r of result.imported) lines.push(`imported ${r.advisoryId} version ${r.version}`);
         lines.push(`${result.imported.length + result.unchanged + result.rejected.length} documents: ${result.imported.length} imported, ${result.unchanged} unchanged, ${result.rejected.length} rejected`);
+        if (result.findings) lines.push(findingsLine(result.findings));
         printLines(io, lines);
+      })();
+    });
+
+  group
+    .command('match')
+    .description('match the latest revision of every stored advisory against the inventory and update the findings')
+    .option('--json', 'print the counts as JSON')
+    .action(function (this: Command) {
+      return run(async () => {
+        const result = await withApp(this, io, matchAdvisories);
+        if (this.opts<{ json?: boolean }>().json) return printJson(io, result);
+        printLines(io, [findingsLine(result)]);
+      })();
+    });
+
+  program
+    .command('findings')
+    .description('one finding per (asset, vulnerability): status, confidence, score and the advisory that decided it')
+    .option('--status <status>', `only findings with this status: ${FINDING_STATUSES.join(', ')}`)
+    .option('--json', 'print every finding with its evidence as JSON')
+    .action(function (this: Command) {
+      return run(async () => {
+        const options = this.opts<{ status?: string; json?: boolean }>();
+        const wanted = options.status ? choice(options.status, FINDING_STATUSES, '--status') : undefined;
+        const all = await withApp(this, io, findings);
+        const shown = wanted ? all.filter((f) => f.status === wanted) : all;
+        if (options.json) return printJson(io, shown);
+        printLines(io, [
+          ...formatTable(
+            ['ASSET', 'VULNERABILITY', 'STATUS', 'CVSS', 'CONF', 'ADVISORY', 'WHY'],
+            shown.map((f) => [f.asset, f.vulnerability, f.status, f.cvss?.toFixed(1) ?? '-', f.confidence.toFixed(2), f.advisory, f.reason.length > 80 ? `${f.reason.slice(0, 79)}…` : f.reason]),
+          ),
+          `${shown.length} findings${wanted ? ` with status ${wanted}` : ''}`,
+        ]);
       })();
     });
 

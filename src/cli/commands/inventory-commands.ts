@@ -4,6 +4,7 @@ import { importInventoryFiles, inventory, inventoryItem } from '../../app/invent
 import type { EntityKind } from '../../inventory/inventory-model.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import { type ActionRunner, choice } from '../command-support.js';
+import { findingsLine } from './advisory-commands.js';
 import { withApp } from './with-app.js';
 
 const CSV_KINDS: Record<string, EntityKind> = {
@@ -40,6 +41,7 @@ export function registerInventoryCommands(program: Command, io: CliIo, run: Acti
           const fields = Object.entries(change.changes).map(([field, c]) => `${field}: ${show(c.from)} → ${show(c.to)}`);
           lines.push(`  updated ${change.kind} ${change.id}: ${fields.join('; ')}`);
         }
+        if (result.findings) lines.push(findingsLine(result.findings));
         printLines(io, lines);
       })();
     });
