@@ -41,6 +41,8 @@ describe.each(engines)('the demo on $name', (engine) => {
     const shelter = JSON.parse((await cli(['-w', ws, 'inventory', 'show', 'shelter-addresses', '--json'], { env })).stdout) as { held_by: string[] };
     expect(shelter.held_by.sort()).toEqual(truth.holdersByCategory['shelter-addresses']);
     expect((await cli(['-w', ws, 'audit', 'verify'], { env })).code).toBe(0);
+    const found = JSON.parse((await cli(['-w', ws, 'findings', '--json', '--status', 'affected'], { env })).stdout) as { asset: string; vulnerability: string }[];
+    expect(found.map((f) => `${f.asset} ${f.vulnerability}`).sort()).toEqual(truth.affectedFindings);
   });
 
   it('replaces an earlier demo but never another folder', async () => {

@@ -1,4 +1,4 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { AuditVerification } from '../audit/audit-verify.js';
@@ -6,7 +6,11 @@ import type { ImportResult } from '../inventory/import-inventory.js';
 import { type Inventory, loadInventory } from '../inventory/inventory-store.js';
 import { generateScenario } from '../scenario/example-prosecution-service.js';
 import { type GroundTruth, SENSITIVE_CATEGORY_IDS, groundTruth } from '../scenario/ground-truth.js';
+import { netscalerBulletins } from '../scenario/netscaler-bulletins.js';
 import { writeScenarioFiles } from '../scenario/scenario-files.js';
+import type { AdvisoryImportResult } from '../advisory/import-advisories.js';
+import type { Finding, FindingsRun } from '../advisory/findings.js';
+import { findings as listFindings, importAdvisoryPaths } from './advisory-service.js';
 import { WeerbaarError } from '../shared/errors.js';
 import type { AppEnvironment } from './app-context.js';
 import { auditCheckpoint, auditVerify } from './audit-service.js';
@@ -43,6 +47,9 @@ export interface DemoReport {
   readonly seed: number;
   readonly imported: ImportResult;
   readonly inventory: Inventory;
+  /** One import per bulletin, in publication order (the last is a revision of the first). */
+  readonly advisoryImports: (AdvisoryImportResult & { file: string; findings?: FindingsRun })[];
+  readonly findings: Finding[];
   readonly audit: AuditVerification;
   readonly checkpoint: { treeSize: number; rootHash: string };
   readonly checks: readonly TruthCheck[];
@@ -69,10 +76,18 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
   try {
     const files = await writeScenarioFiles(scenario, join(dir, 'inputs'));
     const imported = await importInventoryFiles(app, files);
+    const advisoryImports = [];
+    await mkdir(join(dir, 'inputs', 'advisories'), { recursive: true });
+    for (const bulletin of netscalerBulletins(scenario)) {
+      const file = join(dir, 'inputs', 'advisories', bulletin.fileName);
+      await writeFile(file, `${JSON.stringify(bulletin.document, null, 2)}\n`);
+      advisoryImports.push({ ...(await importAdvisoryPaths(app, [file])), file });
+    }
+    const findings = await listFindings(app);
     const checkpoint = await auditCheckpoint(app);
     const audit = await auditVerify(app);
     const inventory = await loadInventory(app.store.db);
-    const checks = checkAgainstTruth(inventory, truth);
+    const checks = [...checkAgainstTruth(inventory, truth), checkFindings(findings, truth)];
     return {
       workspace: workspace.dir,
       organisation: workspace.config.organisation,
@@ -80,6 +95,8 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
       seed,
       imported,
       inventory,
+      advisoryImports,
+      findings,
       audit,
       checkpoint: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash },
       checks,
@@ -121,6 +138,11 @@ export function checkAgainstTruth(inventory: Inventory, truth: GroundTruth): Tru
     );
   }
   return checks;
+}
+
+function checkFindings(findings: readonly Finding[], truth: GroundTruth): TruthCheck {
+  const found = findings.filter((f) => f.status === 'affected').map((f) => `${f.asset} ${f.vulnerability}`).sort();
+  return { what: 'affected findings', expected: truth.affectedFindings, found, ok: JSON.stringify(found) === JSON.stringify(truth.affectedFindings) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Scenario, GATEWAY_VERSION, allAssets } from './example-prosecution-service.js';
+import { BULLETIN_CVES } from './netscaler-bulletins.js';
 
 /**
  * What the scenario contains, derived from the generated data (never typed in twice), so that the
@@ -20,6 +21,8 @@ export interface GroundTruth {
   readonly interfaceCount: number;
   readonly interfacesByPartner: Record<string, string[]>;
   readonly dependencyEdgeCount: number;
+  /** `<asset> <CVE>` pairs that must be found affected: every gateway, every bulletin CVE (14.1-43.50 predates each fix). */
+  readonly affectedFindings: string[];
 }
 
 export function groundTruth(scenario: Scenario): GroundTruth {
@@ -42,5 +45,6 @@ export function groundTruth(scenario: Scenario): GroundTruth {
     interfaceCount: scenario.interfaces.length,
     interfacesByPartner: group(scenario.interfaces.map((i) => [i.partner, i.id])),
     dependencyEdgeCount: assets.reduce((n, a) => n + a.depends_on.length, 0),
+    affectedFindings: scenario.gatewayAssets.flatMap((g) => Object.keys(BULLETIN_CVES).map((cve) => `${g.id} ${cve}`)).sort(),
   };
 }

@@ -96,6 +96,9 @@ function advisory(id: string, title: string, revisions: { date: string; summary:
   };
 }
 
+/** The CVEs the bulletins cover, with the 14.1 build that fixes each. */
+export const BULLETIN_CVES: Record<string, string> = { 'CVE-2025-5349': '14.1-43.56', 'CVE-2025-5777': '14.1-43.56', 'CVE-2025-6543': '14.1-47.46' };
+
 const BLEED_FIXES: Fixes = { '14.1': '14.1-43.56', '13.1': '13.1-58.32', '13.1-FIPS': '13.1-37.235-FIPS' };
 const OVERFLOW_FIXES: Fixes = { '14.1': '14.1-47.46', '13.1': '13.1-59.19', '13.1-FIPS': '13.1-37.236-FIPS' };
 

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GATEWAY_VERSION, allAssets, generateScenario } from './example-prosecution-service.js';
 import { SENSITIVE_CATEGORY_IDS, groundTruth } from './ground-truth.js';
+import { BULLETIN_CVES } from './netscaler-bulletins.js';
 import { writeScenarioFiles } from './scenario-files.js';
 
 const dirs: string[] = [];
@@ -70,6 +71,15 @@ describe('the seeded scenario', () => {
     expect(bom.components.map((c) => c.type)).toEqual(['device', 'device']);
     const all = [...yamlIds, ...csvIds, ...bom.components.map((c) => c['bom-ref'])].sort();
     expect(all).toEqual(allAssets(scenario).map((a) => a.id).sort());
+  });
+
+  it('runs its gateways on a build older than every bulletin fix, as the affected-findings truth assumes', () => {
+    const [, build = ''] = GATEWAY_VERSION.split('-');
+    for (const fix of Object.values(BULLETIN_CVES)) {
+      const [fixBuild = '', fixSub = ''] = (fix.split('-')[1] ?? '').split('.');
+      const [b = '', s = ''] = build.split('.');
+      expect(Number(b) < Number(fixBuild) || (Number(b) === Number(fixBuild) && Number(s) < Number(fixSub)), fix).toBe(true);
+    }
   });
 
   it('derives its ground truth from the generated data', () => {

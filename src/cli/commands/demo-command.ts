@@ -61,6 +61,27 @@ function summary(report: DemoReport): string[] {
       inventory.partners.map((p) => [p.id, p.kind, p.tlp_max, inventory.interfaces.filter((i) => i.partner === p.id).map((i) => `${i.asset} (${i.direction})`).join(', ')]),
     ).map((l) => `  ${l}`),
     '',
+    'Advisories (modelled on the 2025 NetScaler bulletins):',
+    ...report.advisoryImports.map(
+      (a) =>
+        `  ${a.file.split('/').pop()}: ${a.imported.map((r) => `${r.advisoryId.split('#').pop()} v${r.version}`).join(', ') || 'nothing new'}` +
+        (a.rejected.length > 0 ? `, ${a.rejected.length} rejected` : '') +
+        (a.findings ? ` — findings ${a.findings.created} new, ${a.findings.updated} changed, ${a.findings.refreshed} refreshed` : ''),
+    ),
+    '',
+    'Findings:',
+    ...formatTable(
+      ['ASSET', 'VULNERABILITY', 'STATUS', 'CVSS', 'EXPLOITED', 'FIX'],
+      report.findings.map((f) => [
+        f.asset,
+        f.vulnerability,
+        f.status,
+        f.cvss?.toFixed(1) ?? '-',
+        f.exploitation.length > 0 ? 'yes' : 'not reported',
+        f.remediations.find((r) => r.category === 'vendor_fix')?.date?.slice(0, 10) ?? '-',
+      ]),
+    ).map((l) => `  ${l}`),
+    '',
     `Audit log: ${report.audit.entries} entries, signed checkpoint at #${report.checkpoint.treeSize} (root ${report.checkpoint.rootHash.slice(0, 16)}…), ` +
       (report.audit.ok ? 'verified' : `FAILED at entry #${report.audit.firstBadSeq ?? '?'}`),
     '',
@@ -69,6 +90,7 @@ function summary(report: DemoReport): string[] {
     '',
     'Try:',
     `  weerbaar -w ${report.workspace} inventory show ${inventory.assets.find((a) => a.internet_facing)?.id ?? 'ID'}`,
+    `  weerbaar -w ${report.workspace} findings`,
     `  weerbaar -w ${report.workspace} audit log`,
     `  weerbaar -w ${report.workspace} audit verify`,
   ];
