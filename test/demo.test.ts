@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateScenario } from '../src/scenario/example-prosecution-service.js';
+import { GATEWAY_CHANGES, generateScenario } from '../src/scenario/example-prosecution-service.js';
 import { groundTruth } from '../src/scenario/ground-truth.js';
 import { cli, tempDir } from './support/cli-harness.js';
 import { engines, postgresSkipReason } from './support/engines.js';
@@ -37,12 +37,16 @@ describe.each(engines)('the demo on $name', (engine) => {
     const ws = join(root, 'demo');
     const assets = JSON.parse((await cli(['-w', ws, 'inventory', 'list', '--json'], { env })).stdout) as { id: string; internet_facing: boolean; version: string | null }[];
     expect(assets).toHaveLength(truth.assetCount);
-    expect(assets.filter((a) => a.internet_facing).map((a) => `${a.id}@${a.version ?? ''}`)).toEqual(truth.gatewayIds.map((id) => `${id}@14.1-43.50`));
+    // After the July change records: upgraded gateways run their new build, the others the old one.
+    const upgraded = new Map(GATEWAY_CHANGES.filter((c) => c.event === 'upgrade').map((c) => [c.asset, c.to_version]));
+    expect(assets.filter((a) => a.internet_facing).map((a) => `${a.id}@${a.version ?? ''}`)).toEqual(truth.gatewayIds.map((id) => `${id}@${upgraded.get(id) ?? truth.gatewayVersion}`));
     const shelter = JSON.parse((await cli(['-w', ws, 'inventory', 'show', 'shelter-addresses', '--json'], { env })).stdout) as { held_by: string[] };
     expect(shelter.held_by.sort()).toEqual(truth.holdersByCategory['shelter-addresses']);
     expect((await cli(['-w', ws, 'audit', 'verify'], { env })).code).toBe(0);
     const found = JSON.parse((await cli(['-w', ws, 'findings', '--json', '--status', 'affected'], { env })).stdout) as { asset: string; vulnerability: string }[];
     expect(found.map((f) => `${f.asset} ${f.vulnerability}`).sort()).toEqual(truth.affectedFindings);
+    expect(truth.affectedFindings.length).toBeGreaterThan(0);
+    expect(truth.fixedFindings.length).toBeGreaterThan(0);
   });
 
   it('replaces an earlier demo but never another folder', async () => {

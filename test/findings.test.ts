@@ -94,3 +94,57 @@ describe.each(engines)('findings on $name', (engine) => {
     expect((await cli(['-w', ws, 'findings', '--status', 'pwned'], { env })).code).toBe(2);
   });
 });
+
+describe.each(engines)('patch records on $name', (engine) => {
+  it('close exposure windows, move findings to fixed, and reject bad records with their line', async () => {
+    const { env, cleanup } = await engine.prepare();
+    const { dir: root, remove } = await tempDir();
+    try {
+      const ws = join(root, 'ws');
+      await cli(['init', ws, '--timezone', 'UTC'], { env });
+      const files = await writeScenarioFiles(generateScenario(), join(root, 'inventory'));
+      expect((await cli(['-w', ws, 'inventory', 'import', '--as-of', '2025-06-01T00:00:00Z', ...files], { env })).code).toBe(0);
+      const bulletin = join(root, 'bulletin.json');
+      await writeFile(bulletin, JSON.stringify(netscalerBulletins()[0]?.document));
+      await cli(['-w', ws, 'advisories', 'import', bulletin], { env });
+
+      const bad = join(root, 'bad.csv');
+      await writeFile(bad, 'asset,to_version,time\nns-gw-01,14.1-47.46,yesterday\nns-gw-09,14.1-47.46,2025-07-18T19:30:00Z\n');
+      const rejected = await cli(['-w', ws, 'patches', 'import', bad], { env });
+      expect(rejected.code).toBe(3);
+      expect(rejected.stderr).toContain(`${bad}:2 (time): must be an ISO 8601 time with a zone`);
+
+      const unknown = join(root, 'unknown.csv');
+      await writeFile(unknown, 'asset,to_version,time\nns-gw-09,14.1-47.46,2025-07-18T19:30:00Z\n');
+      expect((await cli(['-w', ws, 'patches', 'import', unknown], { env })).stderr).toContain('unknown asset "ns-gw-09"');
+
+      const good = join(root, 'changes.json');
+      await writeFile(
+        good,
+        JSON.stringify([
+          { asset: 'ns-gw-01', from_version: '14.1-43.50', to_version: '14.1-43.56', time: '2025-07-18T21:30:00+02:00', ticket: 'CHG-1' },
+          { asset: 'ns-gw-02', event: 'disconnect', time: '2025-07-16T10:00:00+02:00', from_version: '14.1-40.1' },
+        ]),
+      );
+      const run = await cli(['-w', ws, 'patches', 'import', good], { env });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('ns-gw-01: 14.1-43.50 → 14.1-43.56');
+      expect(run.stdout).toContain('warning: ');
+      expect(run.stdout).toContain('from_version 14.1-40.1, but the history says 14.1-43.50');
+      expect(run.stdout).toContain('findings: 0 new, 2 changed');
+      const all = JSON.parse((await cli(['-w', ws, 'findings', '--json'], { env })).stdout) as { asset: string; status: string; window: { start: string; startIsLowerBound: boolean; end: string; endReason: string } }[];
+      expect(all.filter((f) => f.asset === 'ns-gw-01').map((f) => [f.status, f.window.end, f.window.endReason])).toEqual([
+        ['fixed', '2025-07-18T19:30:00.000Z', 'fixed'],
+        ['fixed', '2025-07-18T19:30:00.000Z', 'fixed'],
+      ]);
+      expect(all.find((f) => f.asset === 'ns-gw-02')).toMatchObject({
+        status: 'affected',
+        window: { start: '2025-06-01T00:00:00.000Z', startIsLowerBound: true, end: '2025-07-16T08:00:00.000Z', endReason: 'disconnected' },
+      });
+      expect((await cli(['-w', ws, 'audit', 'verify'], { env })).code).toBe(0);
+    } finally {
+      await remove();
+      await cleanup();
+    }
+  });
+});

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { CaseDatabase, FindingTable } from '../store/case-schema.js';
 import { type AuditActor, appendAudit } from '../audit/audit-log.js';
-import { loadInventory } from '../inventory/inventory-store.js';
+import { loadInventory, versionHistory } from '../inventory/inventory-store.js';
 import { canonicalJson } from '../shared/hashing.js';
 import { isoUtc } from '../shared/time.js';
+import { type ExposureWindow, exposureWindow } from './exposure-window.js';
 import { type AssetMatch, type FindingStatus, matchAssets } from './match-assets.js';
 
 /**
@@ -32,6 +33,7 @@ export interface Finding {
   readonly sources: readonly { advisory: string; status: FindingStatus; confidence: number }[];
   readonly firstSeenAt: string;
   readonly updatedAt: string;
+  readonly window: ExposureWindow;
 }
 
 export interface FindingsRun {
@@ -116,6 +118,28 @@ export async function updateFindings(db: Kysely<CaseDatabase>, who: AuditActor):
 
 export async function listFindings(db: Kysely<CaseDatabase>): Promise<Finding[]> {
   const rows = await db.selectFrom('finding').selectAll().orderBy('asset_id').orderBy('vulnerability').execute();
+  const { assets } = await loadInventory(db);
+  const assetById = new Map(assets.map((a) => [a.id, a]));
+  const history = await versionHistory(db);
+  const documents = new Map<string, unknown>();
+  for (const sha of new Set(rows.map((r) => r.advisory_sha256))) {
+    const revision = await db.selectFrom('advisory_revision').select('document').where('sha256', '=', sha).executeTakeFirst();
+    if (revision) documents.set(sha, JSON.parse(revision.document) as unknown);
+  }
+  // Was the asset vulnerable at that version, by the advisory that decided the finding?
+  const windowOf = (r: (typeof rows)[number]): ExposureWindow => {
+    const asset = assetById.get(r.asset_id);
+    const document = documents.get(r.advisory_sha256);
+    const isVulnerable = (version: string) => {
+      if (!asset || document === undefined) return undefined;
+      const status = matchAssets(document, [{ ...asset, version }]).find((m) => m.vulnerability === r.vulnerability)?.status;
+      return status === 'affected' ? true : status === 'unknown' || status === undefined ? undefined : false;
+    };
+    return exposureWindow(
+      history.filter((h) => h.assetId === r.asset_id),
+      isVulnerable,
+    );
+  };
   return rows.map((r) => ({
     id: r.id,
     asset: r.asset_id,
@@ -133,5 +157,6 @@ export async function listFindings(db: Kysely<CaseDatabase>): Promise<Finding[]>
     sources: JSON.parse(r.sources) as Finding['sources'],
     firstSeenAt: r.first_seen_at,
     updatedAt: r.updated_at,
+    window: windowOf(r),
   }));
 }

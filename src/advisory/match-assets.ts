@@ -164,7 +164,11 @@ function matchOne(asset: Asset, vulnerability: VulnerabilityFacts, related: { pr
   const decisive = status === 'unknown' ? evidence : inside;
   const productIds = new Set(decisive.map((e) => e.productId));
   const touches = (ids: readonly string[]) => ids.length === 0 || ids.some((id) => productIds.has(id));
-  const scores = vulnerability.cvss.filter((c) => touches(c.productIds)).map((c) => c.baseScore);
+  // Scores and remediations usually name the affected products; a fixed asset still wants to see
+  // how severe the vulnerability is and what the fix was, so fall back to the whole vulnerability.
+  const ownScores = vulnerability.cvss.filter((c) => touches(c.productIds)).map((c) => c.baseScore);
+  const scores = ownScores.length > 0 ? ownScores : vulnerability.cvss.map((c) => c.baseScore);
+  const ownRemediations = vulnerability.remediations.filter((r) => r.productIds.some((id) => productIds.has(id)));
   return {
     assetId: asset.id,
     vulnerability: vulnerability.key,
@@ -174,7 +178,8 @@ function matchOne(asset: Asset, vulnerability: VulnerabilityFacts, related: { pr
     reason,
     evidence,
     ...(scores.length > 0 ? { cvss: Math.max(...scores) } : {}),
-    exploitation: vulnerability.exploitation.filter((t) => touches(t.productIds)).map((t) => (t.date ? `${t.date}: ${t.details}` : t.details)),
-    remediations: vulnerability.remediations.filter((r) => r.productIds.some((id) => productIds.has(id))),
+    // Exploitation is a fact about the vulnerability, whichever product the publisher tied it to.
+    exploitation: vulnerability.exploitation.map((t) => (t.date ? `${t.date}: ${t.details}` : t.details)),
+    remediations: ownRemediations.length > 0 ? ownRemediations : vulnerability.remediations,
   };
 }

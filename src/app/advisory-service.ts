@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Finding, type FindingsRun, listFindings, updateFindings } from '../advisory/findings.js';
 import { type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
+import { type PatchImportResult, importPatches } from '../inventory/import-patches.js';
 import { validateCsafPaths } from '../advisory/validate-csaf-files.js';
 import type { CsafValidation } from '../advisory/validate-csaf.js';
 import { WeerbaarError } from '../shared/errors.js';
@@ -34,6 +35,12 @@ export async function importAdvisoryPaths(
 
 export async function matchAdvisories(app: AppContext): Promise<FindingsRun> {
   return updateFindings(app.store.db, app);
+}
+
+/** Imports patch records, then re-runs matching: upgraded assets move their findings to fixed. */
+export async function importPatchFile(app: AppContext, file: string): Promise<PatchImportResult & { findings: FindingsRun }> {
+  const result = await importPatches(app.store.db, app, file);
+  return { ...result, findings: await updateFindings(app.store.db, app) };
 }
 
 export async function findings(app: AppContext): Promise<Finding[]> {

@@ -4,13 +4,14 @@ import { parse } from 'yaml';
 import type { AuditVerification } from '../audit/audit-verify.js';
 import type { ImportResult } from '../inventory/import-inventory.js';
 import { type Inventory, loadInventory } from '../inventory/inventory-store.js';
-import { generateScenario } from '../scenario/example-prosecution-service.js';
+import { INVENTORY_AS_OF, generateScenario } from '../scenario/example-prosecution-service.js';
 import { type GroundTruth, SENSITIVE_CATEGORY_IDS, groundTruth } from '../scenario/ground-truth.js';
 import { netscalerBulletins } from '../scenario/netscaler-bulletins.js';
-import { writeScenarioFiles } from '../scenario/scenario-files.js';
+import { writeScenarioFiles, writeScenarioPatches } from '../scenario/scenario-files.js';
+import type { PatchImportResult } from '../inventory/import-patches.js';
 import type { AdvisoryImportResult } from '../advisory/import-advisories.js';
 import type { Finding, FindingsRun } from '../advisory/findings.js';
-import { findings as listFindings, importAdvisoryPaths } from './advisory-service.js';
+import { findings as listFindings, importAdvisoryPaths, importPatchFile } from './advisory-service.js';
 import { WeerbaarError } from '../shared/errors.js';
 import type { AppEnvironment } from './app-context.js';
 import { auditCheckpoint, auditVerify } from './audit-service.js';
@@ -49,6 +50,7 @@ export interface DemoReport {
   readonly inventory: Inventory;
   /** One import per bulletin, in publication order (the last is a revision of the first). */
   readonly advisoryImports: (AdvisoryImportResult & { file: string; findings?: FindingsRun })[];
+  readonly patches: PatchImportResult & { findings: FindingsRun };
   readonly findings: Finding[];
   readonly audit: AuditVerification;
   readonly checkpoint: { treeSize: number; rootHash: string };
@@ -75,7 +77,9 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
   );
   try {
     const files = await writeScenarioFiles(scenario, join(dir, 'inputs'));
-    const imported = await importInventoryFiles(app, files);
+    const imported = await importInventoryFiles(app, files, { asOf: INVENTORY_AS_OF });
+    // The ground truth describes the inventory as of its snapshot, before the July changes.
+    const snapshot = await loadInventory(app.store.db);
     const advisoryImports = [];
     await mkdir(join(dir, 'inputs', 'advisories'), { recursive: true });
     for (const bulletin of netscalerBulletins(scenario)) {
@@ -83,11 +87,12 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
       await writeFile(file, `${JSON.stringify(bulletin.document, null, 2)}\n`);
       advisoryImports.push({ ...(await importAdvisoryPaths(app, [file])), file });
     }
+    const patches = await importPatchFile(app, await writeScenarioPatches(join(dir, 'inputs')));
     const findings = await listFindings(app);
     const checkpoint = await auditCheckpoint(app);
     const audit = await auditVerify(app);
     const inventory = await loadInventory(app.store.db);
-    const checks = [...checkAgainstTruth(inventory, truth), checkFindings(findings, truth)];
+    const checks = [...checkAgainstTruth(snapshot, truth), ...checkFindings(findings, truth)];
     return {
       workspace: workspace.dir,
       organisation: workspace.config.organisation,
@@ -96,6 +101,7 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
       imported,
       inventory,
       advisoryImports,
+      patches,
       findings,
       audit,
       checkpoint: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash },
@@ -140,9 +146,19 @@ export function checkAgainstTruth(inventory: Inventory, truth: GroundTruth): Tru
   return checks;
 }
 
-function checkFindings(findings: readonly Finding[], truth: GroundTruth): TruthCheck {
-  const found = findings.filter((f) => f.status === 'affected').map((f) => `${f.asset} ${f.vulnerability}`).sort();
-  return { what: 'affected findings', expected: truth.affectedFindings, found, ok: JSON.stringify(found) === JSON.stringify(truth.affectedFindings) };
+function checkFindings(findings: readonly Finding[], truth: GroundTruth): TruthCheck[] {
+  const check = (what: string, expected: unknown, found: unknown): TruthCheck => ({ what, expected, found, ok: JSON.stringify(expected) === JSON.stringify(found) });
+  const pairs = (status: string) => findings.filter((f) => f.status === status).map((f) => `${f.asset} ${f.vulnerability}`).sort();
+  const windows = (f: Finding) => `${f.asset} ${f.window.start ?? '-'}${f.window.startIsLowerBound ? ' (at the latest)' : ''} → ${f.window.end ?? 'open'} ${f.window.endReason ?? ''}`.trim();
+  const expectedWindows = findings.map((f) => {
+    const end = truth.windowEnds[f.asset];
+    return `${f.asset} ${truth.windowStart} (at the latest) → ${end ? `${end.end} ${end.reason}` : 'open'}`;
+  });
+  return [
+    check('affected findings', truth.affectedFindings, pairs('affected')),
+    check('fixed findings', truth.fixedFindings, pairs('fixed')),
+    check('exposure windows', expectedWindows, findings.map(windows)),
+  ];
 }
 
 /**

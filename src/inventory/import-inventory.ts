@@ -15,6 +15,7 @@ import {
   loadInventory,
   normaliseAsset,
   normaliseInterface,
+  recordVersionEvent,
   writeAsset,
   writeAssetLinks,
   writeDataCategory,
@@ -37,6 +38,11 @@ export type InventoryFormat = 'yaml' | 'json' | 'cyclonedx' | 'csv';
 export interface ImportOptions {
   /** The entity kind of CSV files whose names do not say it. */
   readonly csvKind?: EntityKind;
+  /**
+   * The moment the files describe (ISO 8601), recorded as when each new or changed version was seen
+   * running; default: a CycloneDX BOM's metadata.timestamp, else the time of the import.
+   */
+  readonly asOf?: string;
 }
 
 export interface ImportedFile {
@@ -156,7 +162,7 @@ export async function importInventory(
       partners: new Set(stored.partners.map((p) => p.id)),
     });
     if (problems.length > 0) throw new InvalidInputError(`inventory import rejected: ${plural(problems.length, 'problem')}; nothing was imported`, problems);
-    const result = await applyBatch(trx, who, read.batch, stored);
+    const result = await applyBatch(trx, who, read.batch, stored, options.asOf);
     await appendAudit(trx, who, {
       action: 'inventory.import',
       subject: 'inventory',
@@ -171,7 +177,13 @@ export async function importInventory(
   });
 }
 
-async function applyBatch(trx: Kysely<CaseDatabase>, who: AuditActor, batch: InventoryBatch, stored: Inventory): Promise<Omit<ImportResult, 'files'>> {
+async function applyBatch(
+  trx: Kysely<CaseDatabase>,
+  who: AuditActor,
+  batch: InventoryBatch,
+  stored: Inventory,
+  asOf: string | undefined,
+): Promise<Omit<ImportResult, 'files'>> {
   const now = isoUtc(who.clock());
   const changes: EntityChange[] = [];
   let unchanged = 0;
@@ -200,6 +212,16 @@ async function applyBatch(trx: Kysely<CaseDatabase>, who: AuditActor, batch: Inv
   for (const { value, isNew } of categories) await writeDataCategory(trx, value, isNew, now);
   for (const { value, isNew } of assets) await writeAsset(trx, value, isNew, now);
   for (const { value } of assets) await writeAssetLinks(trx, value);
+  // A version seen for the first time starts the asset's recorded history at this import.
+  const located = new Map(batch.assets.map((l) => [l.value.id, l.location]));
+  for (const { value, isNew } of assets) {
+    const versionChanged = isNew || changes.some((c) => c.kind === 'asset' && c.id === value.id && 'version' in c.changes);
+    if (versionChanged && value.version) {
+      const location = located.get(value.id);
+      const at = asOf ?? (location && batch.asOf.get(location.file)) ?? now;
+      await recordVersionEvent(trx, { assetId: value.id, at, event: 'observed', version: value.version, source: location?.file ?? 'inventory', ticket: null, actor: who.actor });
+    }
+  }
   for (const { value, isNew } of partners) await writePartner(trx, value, isNew, now);
   for (const { value, isNew } of interfaces) await writeInterface(trx, value, isNew, now);
 

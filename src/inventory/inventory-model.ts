@@ -181,8 +181,10 @@ export interface InventoryBatch {
   readonly assets: Located<Asset>[];
   readonly partners: Located<Partner>[];
   readonly interfaces: Located<Interface>[];
+  /** Per file, the moment it describes when the file says so (a CycloneDX BOM's timestamp). */
+  readonly asOf: Map<string, string>;
 }
 
 export function emptyBatch(): InventoryBatch {
-  return { data_categories: [], assets: [], partners: [], interfaces: [] };
+  return { data_categories: [], assets: [], partners: [], interfaces: [], asOf: new Map() };
 }

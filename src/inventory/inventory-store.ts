@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CaseDatabase } from '../store/case-schema.js';
 import type { Asset, Contact, DataCategory, Interface, Partner, TlpLevel } from './inventory-model.js';
@@ -151,6 +152,38 @@ async function replaceLinks(
   const untyped = db as Kysely<any>;
   await untyped.deleteFrom(table).where(ownerColumn, '=', ownerId).execute();
   if (targets.length > 0) await untyped.insertInto(table).values(targets.map((target) => ({ [ownerColumn]: ownerId, [targetColumn]: target }))).execute();
+}
+
+export interface VersionEvent {
+  readonly assetId: string;
+  readonly at: string;
+  readonly event: 'observed' | 'upgrade' | 'disconnect' | 'reconnect';
+  readonly version: string | null;
+  readonly source: string;
+  readonly ticket: string | null;
+  readonly actor: string;
+}
+
+/** Appends to an asset's version history (what it ran from when), the basis of exposure windows. */
+export async function recordVersionEvent(db: Kysely<CaseDatabase>, event: VersionEvent): Promise<void> {
+  await db
+    .insertInto('asset_version_history')
+    .values({ id: randomUUID(), asset_id: event.assetId, at: event.at, event: event.event, version: event.version, source: event.source, ticket: event.ticket, actor: event.actor })
+    .execute();
+}
+
+export async function versionHistory(db: Kysely<CaseDatabase>, assetId?: string): Promise<VersionEvent[]> {
+  let query = db.selectFrom('asset_version_history').selectAll().orderBy('asset_id').orderBy('at').orderBy('id');
+  if (assetId !== undefined) query = query.where('asset_id', '=', assetId);
+  return (await query.execute()).map((r) => ({
+    assetId: r.asset_id,
+    at: r.at,
+    event: r.event as VersionEvent['event'],
+    version: r.version,
+    source: r.source,
+    ticket: r.ticket,
+    actor: r.actor,
+  }));
 }
 
 type EntityTableName = 'data_category' | 'asset' | 'partner' | 'interface';

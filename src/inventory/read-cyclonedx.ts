@@ -61,7 +61,7 @@ const BomSchema = z
   .object({
     bomFormat: z.literal('CycloneDX'),
     specVersion: z.string().refine((v) => SUPPORTED_SPEC_VERSIONS.includes(v), `must be one of ${SUPPORTED_SPEC_VERSIONS.join(', ')} (CycloneDX versions this importer reads)`),
-    metadata: z.object({ component: ComponentSchema.optional() }).loose().optional(),
+    metadata: z.object({ component: ComponentSchema.optional(), timestamp: z.iso.datetime({ offset: true }).optional() }).loose().optional(),
     components: z.array(ComponentSchema).optional(),
     dependencies: z.array(z.object({ ref: z.string().min(1), dependsOn: z.array(z.string()).optional() }).loose()).optional(),
   })
@@ -86,6 +86,8 @@ export function readCycloneDx(source: StructuredSource, batch: InventoryBatch, p
     problems.push(...bom.problems);
     return;
   }
+  const timestamp = bom.value.metadata?.timestamp;
+  if (timestamp) batch.asOf.set(source.file, new Date(timestamp).toISOString());
   const found: { component: ComponentShape; path: PathSegment[] }[] = [];
   const metadataComponent = bom.value.metadata?.component;
   if (metadataComponent) collect(metadataComponent, ['metadata', 'component'], found);

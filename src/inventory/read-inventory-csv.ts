@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { CsvError, parse } from 'csv-parse/sync';
+import { readCsvRecords } from '../shared/csv-records.js';
 import type { InputProblem } from '../shared/errors.js';
 import type { StructuredSource } from '../shared/structured-source.js';
 import { validateAt } from '../shared/validation.js';
@@ -24,35 +24,9 @@ export function csvKindFromFileName(file: string): EntityKind | undefined {
 }
 
 export function readInventoryCsv(file: string, text: string, kind: EntityKind, batch: InventoryBatch, problems: InputProblem[]): void {
-  type Info = { lines: number; empty_lines: number };
-  let records: { record: Record<string, string>; info: Info }[];
-  try {
-    records = parse(text, {
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')),
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-    }) as { record: Record<string, string>; info: Info }[];
-  } catch (error) {
-    const line = error instanceof CsvError ? (error as CsvError & { lines?: number }).lines : undefined;
-    problems.push({ location: { file, line }, reason: `CSV syntax: ${(error as Error).message.replace(/^Invalid [^:]*: /, '')}` });
-    return;
-  }
-  if (records.length === 0) {
-    problems.push({ location: { file, line: 1 }, reason: 'the CSV file has no data rows' });
-    return;
-  }
   const section = SECTIONS.find((s) => s.kind === kind);
   if (!section) throw new TypeError(`unknown entity kind ${kind}`);
-  // csv-parse reports the line a record ends on; a quoted cell may span lines, and users look for
-  // the line a record starts on: one after the previous record, past any skipped empty lines.
-  let previousEnd = 1;
-  let previousEmpty = 0;
-  for (const { record, info } of records) {
-    const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-    previousEnd = info.lines;
-    previousEmpty = info.empty_lines;
+  for (const { record, line } of readCsvRecords(file, text, problems)) {
     const item = csvRecordToItem(record, kind);
     const lineSource: StructuredSource = { file, value: item, lineOf: () => line };
     const result = validateAt(section.schema, lineSource, [], item);

@@ -13,6 +13,27 @@ import { SeededRandom } from './seeded-random.js';
 
 export const ORGANISATION = 'Example Prosecution Service';
 export const GATEWAY_VERSION = '14.1-43.50';
+/** The moment the inventory files describe: before the bulletins of June 2025. */
+export const INVENTORY_AS_OF = '2025-06-01T00:00:00.000Z';
+
+/**
+ * What happened to the gateways in July 2025: gateway 1 was upgraded past every fix — late, weeks
+ * after the bulletins — and gateway 2 was taken off the internet without being upgraded.
+ */
+export interface PatchRecordTruth {
+  readonly asset: string;
+  readonly event: 'upgrade' | 'disconnect';
+  readonly from_version: string;
+  readonly to_version?: string;
+  readonly time: string;
+  readonly ticket: string;
+  readonly actor: string;
+}
+
+export const GATEWAY_CHANGES: readonly PatchRecordTruth[] = [
+  { asset: 'ns-gw-02', event: 'disconnect', from_version: GATEWAY_VERSION, time: '2025-07-16T10:00:00+02:00', ticket: 'CHG-2025-0716-01', actor: 'network-operations' },
+  { asset: 'ns-gw-01', event: 'upgrade', from_version: GATEWAY_VERSION, to_version: '14.1-47.46', time: '2025-07-18T21:30:00+02:00', ticket: 'CHG-2025-0718-03', actor: 'it-operations' },
+];
 
 export interface Scenario {
   readonly seed: number;

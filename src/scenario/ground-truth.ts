@@ -1,4 +1,4 @@
-import { type Scenario, GATEWAY_VERSION, allAssets } from './example-prosecution-service.js';
+import { GATEWAY_CHANGES, GATEWAY_VERSION, INVENTORY_AS_OF, type Scenario, allAssets } from './example-prosecution-service.js';
 import { BULLETIN_CVES } from './netscaler-bulletins.js';
 
 /**
@@ -21,8 +21,21 @@ export interface GroundTruth {
   readonly interfaceCount: number;
   readonly interfacesByPartner: Record<string, string[]>;
   readonly dependencyEdgeCount: number;
-  /** `<asset> <CVE>` pairs that must be found affected: every gateway, every bulletin CVE (14.1-43.50 predates each fix). */
+  /** `<asset> <CVE>` pairs still affected after the July changes (the gateway's last build predates the fix). */
   readonly affectedFindings: string[];
+  /** `<asset> <CVE>` pairs fixed by the July changes. */
+  readonly fixedFindings: string[];
+  /** Per gateway: when its exposure window closes and why (every CVE alike: all share the gateway). */
+  readonly windowEnds: Record<string, { end: string; reason: 'fixed' | 'disconnected' }>;
+  /** Windows open at the inventory snapshot, which the history cannot see beyond: a lower bound. */
+  readonly windowStart: string;
+}
+
+/** 14.1 build order, for the scenario's own facts only (the product's comparison lives in advisory/). */
+function buildBefore(a: string, b: string): boolean {
+  const [x = 0, y = 0] = (a.split('-')[1] ?? '').split('.').map(Number);
+  const [u = 0, v = 0] = (b.split('-')[1] ?? '').split('.').map(Number);
+  return x < u || (x === u && y < v);
 }
 
 export function groundTruth(scenario: Scenario): GroundTruth {
@@ -45,6 +58,19 @@ export function groundTruth(scenario: Scenario): GroundTruth {
     interfaceCount: scenario.interfaces.length,
     interfacesByPartner: group(scenario.interfaces.map((i) => [i.partner, i.id])),
     dependencyEdgeCount: assets.reduce((n, a) => n + a.depends_on.length, 0),
-    affectedFindings: scenario.gatewayAssets.flatMap((g) => Object.keys(BULLETIN_CVES).map((cve) => `${g.id} ${cve}`)).sort(),
+    ...findingsTruth(scenario),
+  };
+}
+
+function findingsTruth(scenario: Scenario) {
+  const lastVersion = (id: string) => [...GATEWAY_CHANGES].reverse().find((c) => c.asset === id && c.event === 'upgrade')?.to_version ?? GATEWAY_VERSION;
+  const pairs = scenario.gatewayAssets.flatMap((g) => Object.entries(BULLETIN_CVES).map(([cve, fix]) => ({ pair: `${g.id} ${cve}`, affected: buildBefore(lastVersion(g.id), fix) })));
+  const windowEnds: Record<string, { end: string; reason: 'fixed' | 'disconnected' }> = {};
+  for (const change of GATEWAY_CHANGES) windowEnds[change.asset] = { end: new Date(change.time).toISOString(), reason: change.event === 'upgrade' ? 'fixed' : 'disconnected' };
+  return {
+    affectedFindings: pairs.filter((p) => p.affected).map((p) => p.pair).sort(),
+    fixedFindings: pairs.filter((p) => !p.affected).map((p) => p.pair).sort(),
+    windowEnds,
+    windowStart: INVENTORY_AS_OF,
   };
 }

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Asset } from '../inventory/inventory-model.js';
-import type { Scenario } from './example-prosecution-service.js';
+import { GATEWAY_CHANGES, type Scenario } from './example-prosecution-service.js';
 
 /**
  * Writes the scenario as the files an organisation would actually have: a hand-kept YAML
@@ -21,6 +21,16 @@ export async function writeScenarioFiles(scenario: Scenario, dir: string): Promi
   await writeFile(csvFile, assetsCsv(scenario.infrastructureAssets));
   await writeFile(bomFile, `${JSON.stringify(gatewayBom(scenario), null, 2)}\n`);
   return [yamlFile, csvFile, bomFile];
+}
+
+/** The change records of July 2025, as an IT-operations export would give them. */
+export async function writeScenarioPatches(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'gateway-changes-2025-07.csv');
+  const columns = ['asset', 'event', 'from_version', 'to_version', 'time', 'ticket', 'actor'] as const;
+  const rows = GATEWAY_CHANGES.map((c) => columns.map((column) => c[column] ?? '').join(','));
+  await writeFile(file, `${[columns.join(','), ...rows].join('\r\n')}\r\n`);
+  return file;
 }
 
 export function inventoryYaml(scenario: Scenario): string {

@@ -174,10 +174,28 @@ const m0003_findings: Migration = {
   },
 };
 
+/** What version each asset ran when: the basis of exposure windows. */
+const m0004_asset_versions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('asset_version_history')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('asset_id', 'text', (c) => c.notNull().references('asset.id'))
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('version', 'text')
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('ticket', 'text')
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
   '0003_findings': m0003_findings,
+  '0004_asset_versions': m0004_asset_versions,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

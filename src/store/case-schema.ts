@@ -158,6 +158,20 @@ export interface FindingTable {
   updated_at: string;
 }
 
+export interface AssetVersionHistoryTable {
+  id: string;
+  asset_id: string;
+  /** When the asset started running `version` (or was disconnected / reconnected). */
+  at: string;
+  /** observed (seen in an inventory import) | upgrade (a patch record) | disconnect | reconnect */
+  event: string;
+  version: string | null;
+  /** The file the record came from. */
+  source: string;
+  ticket: string | null;
+  actor: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -170,6 +184,7 @@ export interface CaseDatabase {
   advisory_revision: AdvisoryRevisionTable;
   advisory_retrieval: AdvisoryRetrievalTable;
   finding: FindingTable;
+  asset_version_history: AssetVersionHistoryTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { findings, importAdvisoryPaths, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
+import { findings, importAdvisoryPaths, importPatchFile, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
 import type { FindingsRun } from '../../advisory/findings.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
@@ -54,6 +54,26 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
     });
 
   program
+    .command('patches')
+    .description('change records of assets: upgrades, disconnections, reconnections')
+    .command('import')
+    .description('import change records (CSV or JSON: asset, event, from_version, to_version, time, ticket, actor); findings follow')
+    .argument('<file>', 'the CSV or JSON file')
+    .option('--json', 'print the result as JSON')
+    .action(function (this: Command, file: string) {
+      return run(async () => {
+        const result = await withApp(this, io, (app) => importPatchFile(app, resolve(io.cwd, file)));
+        if (this.opts<{ json?: boolean }>().json) return printJson(io, result);
+        printLines(io, [
+          `read ${result.records} change records from ${result.file}`,
+          ...result.versionChanges.map((c) => `  ${c.asset}: ${c.from ?? '-'} → ${c.to ?? '-'}`),
+          ...result.warnings.map((w) => `warning: ${w}`),
+          findingsLine(result.findings),
+        ]);
+      })();
+    });
+
+  program
     .command('findings')
     .description('one finding per (asset, vulnerability): status, confidence, score and the advisory that decided it')
     .option('--status <status>', `only findings with this status: ${FINDING_STATUSES.join(', ')}`)
@@ -67,8 +87,17 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
         if (options.json) return printJson(io, shown);
         printLines(io, [
           ...formatTable(
-            ['ASSET', 'VULNERABILITY', 'STATUS', 'CVSS', 'CONF', 'ADVISORY', 'WHY'],
-            shown.map((f) => [f.asset, f.vulnerability, f.status, f.cvss?.toFixed(1) ?? '-', f.confidence.toFixed(2), f.advisory, f.reason.length > 80 ? `${f.reason.slice(0, 79)}…` : f.reason]),
+            ['ASSET', 'VULNERABILITY', 'STATUS', 'CVSS', 'CONF', 'EXPOSED FROM', 'UNTIL', 'ADVISORY'],
+            shown.map((f) => [
+              f.asset,
+              f.vulnerability,
+              f.status,
+              f.cvss?.toFixed(1) ?? '-',
+              f.confidence.toFixed(2),
+              f.window.start ? `${f.window.startIsLowerBound ? '≤ ' : ''}${f.window.start.slice(0, 16)}` : '-',
+              f.window.end ? `${f.window.end.slice(0, 16)} (${f.window.endReason ?? ''})` : f.window.start ? 'open' : '-',
+              f.advisory.split('#').pop() ?? f.advisory,
+            ]),
           ),
           `${shown.length} findings${wanted ? ` with status ${wanted}` : ''}`,
         ]);

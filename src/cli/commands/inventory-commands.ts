@@ -4,6 +4,7 @@ import { importInventoryFiles, inventory, inventoryItem } from '../../app/invent
 import type { EntityKind } from '../../inventory/inventory-model.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import { type ActionRunner, choice } from '../command-support.js';
+import { UsageError } from '../../shared/errors.js';
 import { findingsLine } from './advisory-commands.js';
 import { withApp } from './with-app.js';
 
@@ -22,16 +23,19 @@ export function registerInventoryCommands(program: Command, io: CliIo, run: Acti
     .description('import inventory files (YAML, JSON, CSV, CycloneDX 1.5/1.6 JSON) as one transaction')
     .argument('<file...>', 'files to import; all or nothing')
     .option('--kind <kind>', `what CSV files hold when their name does not say: ${Object.keys(CSV_KINDS).join(', ')}`)
+    .option('--as-of <time>', 'the moment the files describe (ISO 8601), recorded as when new versions were seen running (default: a BOM\'s timestamp, else now)')
     .option('--json', 'print the result as JSON')
     .action(function (this: Command, files: string[]) {
       return run(async () => {
-        const options = this.opts<{ kind?: string; json?: boolean }>();
+        const options = this.opts<{ kind?: string; asOf?: string; json?: boolean }>();
         const csvKind = options.kind ? CSV_KINDS[choice(options.kind, Object.keys(CSV_KINDS), '--kind')] : undefined;
+        if (options.asOf !== undefined && Number.isNaN(Date.parse(options.asOf))) throw new UsageError('--as-of must be an ISO 8601 time such as 2025-06-01T00:00:00Z');
+        const asOf = options.asOf !== undefined ? new Date(options.asOf).toISOString() : undefined;
         const result = await withApp(this, io, (app) =>
           importInventoryFiles(
             app,
             files.map((f) => resolve(io.cwd, f)),
-            csvKind ? { csvKind } : {},
+            { ...(csvKind ? { csvKind } : {}), ...(asOf ? { asOf } : {}) },
           ),
         );
         if (options.json) return printJson(io, result);
