@@ -17,7 +17,7 @@ interface FindingJson {
   advisory: string;
   status: string;
   cvss: number | null;
-  exploitation: string[];
+  exploitation: { date?: string; details: string }[];
   evidence: { via: string; versionState: string }[];
 }
 
@@ -72,7 +72,7 @@ describe.each(engines)('findings on $name', (engine) => {
     // advisory now point to its newer revision (a quiet refresh).
     expect((await cli(['-w', ws, 'advisories', 'import', v2], { env })).stdout).toContain('findings: 0 new, 0 changed, 4 refreshed, 2 unchanged');
     all = await findings();
-    expect(all.find((f) => f.asset === 'ns-gw-01' && f.vulnerability === 'CVE-2025-5777')?.exploitation).toEqual(['2025-07-10T00:00:00.000Z: Exploitation of unmitigated appliances has been observed.']);
+    expect(all.find((f) => f.asset === 'ns-gw-01' && f.vulnerability === 'CVE-2025-5777')?.exploitation).toEqual([{ date: '2025-07-10T00:00:00.000Z', details: 'Exploitation of unmitigated appliances has been observed.' }]);
 
     // The gateways are upgraded to 14.1-47.46: every finding becomes fixed.
     const bom = inventoryFiles.find((f) => f.endsWith('.cdx.json')) ?? '';
@@ -132,7 +132,19 @@ describe.each(engines)('patch records on $name', (engine) => {
       expect(run.stdout).toContain('warning: ');
       expect(run.stdout).toContain('from_version 14.1-40.1, but the history says 14.1-43.50');
       expect(run.stdout).toContain('findings: 0 new, 2 changed');
-      const all = JSON.parse((await cli(['-w', ws, 'findings', '--json'], { env })).stdout) as { asset: string; status: string; window: { start: string; startIsLowerBound: boolean; end: string; endReason: string } }[];
+      const all = JSON.parse((await cli(['-w', ws, 'findings', '--json'], { env })).stdout) as {
+        asset: string;
+        vulnerability: string;
+        status: string;
+        window: { start: string; startIsLowerBound: boolean; end: string; endReason: string };
+        sla: { verdict: string; deadline: string; rule: string };
+      }[];
+      // CVE-2025-5777 (CVSS 9.8) on an internet-facing gateway: 72 hours from the release on 17 June.
+      expect(all.find((f) => f.asset === 'ns-gw-01' && f.vulnerability === 'CVE-2025-5777')?.sla).toMatchObject({
+        verdict: 'breached',
+        rule: 'critical, internet-facing',
+        deadline: '2025-06-20T12:00:00.000Z',
+      });
       expect(all.filter((f) => f.asset === 'ns-gw-01').map((f) => [f.status, f.window.end, f.window.endReason])).toEqual([
         ['fixed', '2025-07-18T19:30:00.000Z', 'fixed'],
         ['fixed', '2025-07-18T19:30:00.000Z', 'fixed'],

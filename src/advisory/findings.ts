@@ -29,7 +29,7 @@ export interface Finding {
   readonly reason: string;
   readonly evidence: AssetMatch['evidence'];
   readonly remediations: AssetMatch['remediations'];
-  readonly exploitation: readonly string[];
+  readonly exploitation: AssetMatch['exploitation'];
   readonly sources: readonly { advisory: string; status: FindingStatus; confidence: number }[];
   readonly firstSeenAt: string;
   readonly updatedAt: string;
@@ -116,6 +116,17 @@ export async function updateFindings(db: Kysely<CaseDatabase>, who: AuditActor):
   });
 }
 
+/** Per advisory: its initial release and when we first received it — where SLA clocks start. */
+export async function advisoryMoments(db: Kysely<CaseDatabase>): Promise<Map<string, { released: string; received: string }>> {
+  const rows = await db.selectFrom('advisory').innerJoin('advisory_revision', 'advisory_revision.advisory_id', 'advisory.id').select(['advisory.id as id', 'advisory.first_seen_at as received', 'advisory_revision.initial_release_date as released']).execute();
+  const moments = new Map<string, { released: string; received: string }>();
+  for (const row of rows) {
+    const known = moments.get(row.id);
+    if (!known || Date.parse(row.released) < Date.parse(known.released)) moments.set(row.id, { released: row.released, received: row.received });
+  }
+  return moments;
+}
+
 export async function listFindings(db: Kysely<CaseDatabase>): Promise<Finding[]> {
   const rows = await db.selectFrom('finding').selectAll().orderBy('asset_id').orderBy('vulnerability').execute();
   const { assets } = await loadInventory(db);
@@ -153,7 +164,7 @@ export async function listFindings(db: Kysely<CaseDatabase>): Promise<Finding[]>
     reason: r.reason,
     evidence: JSON.parse(r.evidence) as AssetMatch['evidence'],
     remediations: JSON.parse(r.remediations) as AssetMatch['remediations'],
-    exploitation: JSON.parse(r.exploitation) as string[],
+    exploitation: JSON.parse(r.exploitation) as AssetMatch['exploitation'],
     sources: JSON.parse(r.sources) as Finding['sources'],
     firstSeenAt: r.first_seen_at,
     updatedAt: r.updated_at,

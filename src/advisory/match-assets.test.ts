@@ -73,7 +73,7 @@ describe('matching a NetScaler bulletin', () => {
   it('finds the vulnerable gateway affected, with score, exploitation, remediation and evidence', () => {
     const match = byAsset.get('gw-vulnerable');
     expect(match).toMatchObject({ cve: 'CVE-2025-5777', status: 'affected', confidence: 0.95, cvss: 9.3 });
-    expect(match?.exploitation).toEqual(['2025-07-10T00:00:00Z: Exploitation observed in the wild']);
+    expect(match?.exploitation).toEqual([{ date: '2025-07-10T00:00:00Z', details: 'Exploitation observed in the wild' }]);
     expect(match?.remediations[0]?.date).toBe('2025-06-17T00:00:00Z');
     expect(match?.evidence.find((e) => e.productId === 'NSG-VULN')).toMatchObject({
       via: 'name',

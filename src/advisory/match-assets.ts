@@ -36,7 +36,8 @@ export interface AssetMatch {
   readonly reason: string;
   readonly evidence: readonly MatchEvidence[];
   readonly cvss?: number;
-  readonly exploitation: readonly string[];
+  /** What the publisher says about exploitation, with the date it says it from. */
+  readonly exploitation: readonly { details: string; date?: string }[];
   readonly remediations: readonly Remediation[];
 }
 
@@ -179,7 +180,7 @@ function matchOne(asset: Asset, vulnerability: VulnerabilityFacts, related: { pr
     evidence,
     ...(scores.length > 0 ? { cvss: Math.max(...scores) } : {}),
     // Exploitation is a fact about the vulnerability, whichever product the publisher tied it to.
-    exploitation: vulnerability.exploitation.map((t) => (t.date ? `${t.date}: ${t.details}` : t.details)),
+    exploitation: vulnerability.exploitation.map((t) => ({ details: t.details, ...(t.date ? { date: t.date } : {}) })),
     remediations: ownRemediations.length > 0 ? ownRemediations : vulnerability.remediations,
   };
 }

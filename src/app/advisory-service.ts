@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
-import { type Finding, type FindingsRun, listFindings, updateFindings } from '../advisory/findings.js';
+import { type Finding, type FindingsRun, advisoryMoments, listFindings, updateFindings } from '../advisory/findings.js';
+import { type SlaVerdict, slaVerdict } from '../advisory/patch-sla.js';
+import { loadInventory } from '../inventory/inventory-store.js';
+import { patchPolicy } from '../workspace/workspace-config.js';
 import { type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
 import { type PatchImportResult, importPatches } from '../inventory/import-patches.js';
 import { validateCsafPaths } from '../advisory/validate-csaf-files.js';
@@ -43,6 +46,19 @@ export async function importPatchFile(app: AppContext, file: string): Promise<Pa
   return { ...result, findings: await updateFindings(app.store.db, app) };
 }
 
-export async function findings(app: AppContext): Promise<Finding[]> {
-  return listFindings(app.store.db);
+export type FindingWithSla = Finding & { readonly sla: SlaVerdict };
+
+/** The findings with their patch-SLA verdicts under the workspace's policy, as of now. */
+export async function findings(app: AppContext): Promise<FindingWithSla[]> {
+  const [all, moments, inventory] = await Promise.all([listFindings(app.store.db), advisoryMoments(app.store.db), loadInventory(app.store.db)]);
+  const policy = patchPolicy(app.workspace.config);
+  const internetFacing = new Map(inventory.assets.map((a) => [a.id, a.internet_facing]));
+  const now = app.clock();
+  return all.map((finding) => {
+    const when = moments.get(finding.advisory);
+    const sla: SlaVerdict = when
+      ? slaVerdict(finding, internetFacing.get(finding.asset) ?? false, when, policy, now)
+      : { verdict: 'not_applicable', reason: 'the deciding advisory is missing' };
+    return { ...finding, sla };
+  });
 }

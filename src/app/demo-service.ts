@@ -10,8 +10,8 @@ import { netscalerBulletins } from '../scenario/netscaler-bulletins.js';
 import { writeScenarioFiles, writeScenarioPatches } from '../scenario/scenario-files.js';
 import type { PatchImportResult } from '../inventory/import-patches.js';
 import type { AdvisoryImportResult } from '../advisory/import-advisories.js';
-import type { Finding, FindingsRun } from '../advisory/findings.js';
-import { findings as listFindings, importAdvisoryPaths, importPatchFile } from './advisory-service.js';
+import type { FindingsRun } from '../advisory/findings.js';
+import { type FindingWithSla as Finding, findings as listFindings, importAdvisoryPaths, importPatchFile } from './advisory-service.js';
 import { WeerbaarError } from '../shared/errors.js';
 import type { AppEnvironment } from './app-context.js';
 import { auditCheckpoint, auditVerify } from './audit-service.js';
@@ -155,6 +155,7 @@ function checkFindings(findings: readonly Finding[], truth: GroundTruth): TruthC
     return `${f.asset} ${truth.windowStart} (at the latest) → ${end ? `${end.end} ${end.reason}` : 'open'}`;
   });
   return [
+    check('SLA verdicts', findings.map(() => truth.slaVerdict), findings.map((f) => f.sla.verdict)),
     check('affected findings', truth.affectedFindings, pairs('affected')),
     check('fixed findings', truth.fixedFindings, pairs('fixed')),
     check('exposure windows', expectedWindows, findings.map(windows)),

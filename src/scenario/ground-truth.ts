@@ -29,6 +29,12 @@ export interface GroundTruth {
   readonly windowEnds: Record<string, { end: string; reason: 'fixed' | 'disconnected' }>;
   /** Windows open at the inventory snapshot, which the history cannot see beyond: a lower bound. */
   readonly windowStart: string;
+  /**
+   * The patch-SLA verdict of every finding under the default policy: breached, because every July
+   * change came after the last possible deadline (a week after a release, or 72 hours after
+   * exploitation news; scenario.test.ts checks this against the bulletins themselves).
+   */
+  readonly slaVerdict: 'breached';
 }
 
 /** 14.1 build order, for the scenario's own facts only (the product's comparison lives in advisory/). */
@@ -72,5 +78,6 @@ function findingsTruth(scenario: Scenario) {
     fixedFindings: pairs.filter((p) => !p.affected).map((p) => p.pair).sort(),
     windowEnds,
     windowStart: INVENTORY_AS_OF,
+    slaVerdict: 'breached' as const,
   };
 }

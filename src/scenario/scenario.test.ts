@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GATEWAY_VERSION, allAssets, generateScenario } from './example-prosecution-service.js';
+import { GATEWAY_CHANGES, GATEWAY_VERSION, allAssets, generateScenario } from './example-prosecution-service.js';
 import { SENSITIVE_CATEGORY_IDS, groundTruth } from './ground-truth.js';
-import { BULLETIN_CVES } from './netscaler-bulletins.js';
+import { BULLETIN_CVES, netscalerBulletins } from './netscaler-bulletins.js';
 import { writeScenarioFiles } from './scenario-files.js';
 
 const dirs: string[] = [];
@@ -80,6 +80,18 @@ describe('the seeded scenario', () => {
       const [b = '', s = ''] = build.split('.');
       expect(Number(b) < Number(fixBuild) || (Number(b) === Number(fixBuild) && Number(s) < Number(fixSub)), fix).toBe(true);
     }
+  });
+
+  it('makes every July change late for every bulletin deadline, as the SLA truth says', () => {
+    const deadlines = netscalerBulletins().flatMap(({ document }) => {
+      const doc = document as { vulnerabilities: { release_date?: string; remediations: { date: string }[]; threats?: { date: string }[] }[] };
+      return doc.vulnerabilities.flatMap((v) => [
+        ...v.remediations.map((r) => Date.parse(r.date) + 168 * 3_600_000),
+        ...(v.threats ?? []).map((t) => Date.parse(t.date) + 72 * 3_600_000),
+      ]);
+    });
+    for (const change of GATEWAY_CHANGES) expect(Date.parse(change.time)).toBeGreaterThan(Math.max(...deadlines));
+    expect(groundTruth(generateScenario()).slaVerdict).toBe('breached');
   });
 
   it('derives its ground truth from the generated data', () => {

@@ -28,6 +28,44 @@ const PostgresStoreSchema = z
   })
   .strict();
 
+/**
+ * The patch policy: deadlines per kind of finding, first matching rule wins. The default follows
+ * the issue's reading of BIO2 8.08.01 and the NCSC advice: known-exploited or critical on
+ * internet-facing assets within 72 hours; high within a week; medium 30 days; the rest 90 days.
+ */
+const PatchRuleSchema = z
+  .object({
+    name: z.string().min(1),
+    known_exploited: z.boolean().optional(),
+    internet_facing: z.boolean().optional(),
+    min_cvss: z.number().min(0).max(10).optional(),
+    deadline_hours: z.number().int().positive(),
+  })
+  .strict();
+
+export const DEFAULT_PATCH_RULES: z.input<typeof PatchRuleSchema>[] = [
+  { name: 'known exploited, internet-facing', known_exploited: true, internet_facing: true, deadline_hours: 72 },
+  { name: 'critical, internet-facing', min_cvss: 9, internet_facing: true, deadline_hours: 72 },
+  { name: 'high (BIO2 8.08.01: one week)', min_cvss: 7, deadline_hours: 168 },
+  { name: 'medium', min_cvss: 4, deadline_hours: 720 },
+  { name: 'other', deadline_hours: 2160 },
+];
+
+export const PatchPolicySchema = z
+  .object({
+    /** When the clock starts: the advisory's release, our receipt of it, or the fix's availability. */
+    start: z.enum(['advisory_release', 'receipt', 'fix_available']).default('advisory_release'),
+    rules: z.array(PatchRuleSchema).min(1).default(DEFAULT_PATCH_RULES),
+  })
+  .strict();
+
+export type PatchPolicy = z.output<typeof PatchPolicySchema>;
+
+/** The workspace's patch policy, or the default one. */
+export function patchPolicy(config: WorkspaceConfig): PatchPolicy {
+  return config.patch_policy ?? PatchPolicySchema.parse({});
+}
+
 export const WorkspaceConfigSchema = z
   .object({
     weerbaar: z.literal(1, { message: 'must be 1 (the workspace format version)' }),
@@ -44,6 +82,7 @@ export const WorkspaceConfigSchema = z
       })
       .strict()
       .default({ signing_key: 'keys/audit-ed25519.pem', public_key: 'keys/audit-ed25519.pub.pem', checkpoints: 'audit/checkpoints' }),
+    patch_policy: PatchPolicySchema.optional(),
     scenario: z.string().optional(),
   })
   .strict();
