@@ -5,7 +5,7 @@ import { loadInventory, versionHistory } from '../inventory/inventory-store.js';
 import { canonicalJson } from '../shared/hashing.js';
 import { isoUtc } from '../shared/time.js';
 import { type ExposureWindow, exposureWindow } from './exposure-window.js';
-import { type AssetMatch, type FindingStatus, matchAssets } from './match-assets.js';
+import { type AssetMatch, AssetIndex, type FindingStatus, matchAssets } from './match-assets.js';
 
 /**
  * Findings: one per (asset, vulnerability), from the latest revision of every stored advisory
@@ -61,8 +61,9 @@ export async function updateFindings(db: Kysely<CaseDatabase>, who: AuditActor):
       .orderBy('advisory.id')
       .execute();
     const byPair = new Map<string, { match: AssetMatch; advisory: string; sha256: string }[]>();
+    const index = new AssetIndex(assets);
     for (const advisory of advisories) {
-      for (const match of matchAssets(JSON.parse(advisory.document) as unknown, assets)) {
+      for (const match of matchAssets(JSON.parse(advisory.document) as unknown, index)) {
         const key = `${match.assetId}|${match.vulnerability}`;
         byPair.set(key, [...(byPair.get(key) ?? []), { match, advisory: advisory.id, sha256: advisory.sha256 }]);
       }

@@ -41,7 +41,34 @@ export interface AssetMatch {
   readonly remediations: readonly Remediation[];
 }
 
-const normalise = (text: string | null | undefined) => (text ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '');
+/**
+ * Names compare as word sequences, case-insensitively: ` netscaler gateway ` is inside
+ * ` netscaler adc and netscaler gateway `, but ` product 1 1 ` is not inside ` product 11 1 `, as it
+ * would be if separators were simply dropped. Empty text gives '' (no name).
+ */
+const normalise = memoised((text: string): string => {
+  const words = text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return words.length > 0 ? ` ${words.join(' ')} ` : '';
+});
+
+/**
+ * Matching compares the same few thousand names, CPEs and package URLs millions of times at fleet
+ * scale (bench/advisory-matching.bench.ts); parsing each once halves the run. The caches hold only
+ * distinct strings of the inventory and the advisories of one run.
+ */
+function memoised<T>(parse: (text: string) => T): (text: string | null | undefined) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    const key = text ?? '';
+    let value = cache.get(key);
+    if (value === undefined && !cache.has(key)) {
+      if (cache.size > 100_000) cache.clear();
+      value = parse(key);
+      cache.set(key, value);
+    }
+    return value as T;
+  };
+}
 
 /**
  * The version scheme for an asset (and the product it matched): a vendor profile when the asset or
@@ -54,14 +81,14 @@ export function schemeFor(asset: Pick<Asset, 'vendor' | 'product' | 'version'> &
   return 'dotted';
 }
 
-function cpeFields(cpe: string | null | undefined): { vendor: string; product: string; version: string } | undefined {
+const cpeFields = memoised((cpe: string): { vendor: string; product: string; version: string } | undefined => {
   if (!cpe) return undefined;
   const parts = cpe.startsWith('cpe:2.3:') ? cpe.split(':').slice(3) : cpe.startsWith('cpe:/') ? cpe.slice(5).split(':').slice(1) : undefined;
   if (!parts || parts.length < 2) return undefined;
   return { vendor: (parts[0] ?? '').toLowerCase(), product: (parts[1] ?? '').toLowerCase(), version: parts[2] ?? '*' };
-}
+});
 
-function purlFields(purl: string | null | undefined): { key: string; version?: string } | undefined {
+const purlFields = memoised((purl: string): { key: string; version?: string } | undefined => {
   if (!purl) return undefined;
   try {
     const p = PackageURL.fromString(purl);
@@ -69,7 +96,7 @@ function purlFields(purl: string | null | undefined): { key: string; version?: s
   } catch {
     return undefined;
   }
-}
+});
 
 /** How surely this product is the asset's product, ignoring the version; 0 when it is not. */
 function identity(asset: Asset, product: CsafProduct): { via: MatchEvidence['via']; confidence: number; version?: string } | undefined {
@@ -121,18 +148,74 @@ const STATUS_CLASS: Record<ProductStatus, FindingStatus | undefined> = {
 };
 const PRECEDENCE: FindingStatus[] = ['affected', 'under_investigation', 'fixed', 'not_affected', 'unknown'];
 
-export function matchAssets(document: unknown, assets: readonly Asset[]): AssetMatch[] {
+/**
+ * Candidate lookup for matching at scale: assets indexed by CPE vendor:product, package-URL, and
+ * by their distinct normalised vendor and product names. Name matching allows containment
+ * ("NetScaler Gateway" in "NetScaler ADC and NetScaler Gateway"), which no hash lookup answers;
+ * scanning the distinct names instead of the assets keeps it proportional to the catalogue, not
+ * the fleet (50,000 assets rarely have more than a few thousand distinct products).
+ */
+export class AssetIndex {
+  private readonly byCpe = new Map<string, Asset[]>();
+  private readonly byPurl = new Map<string, Asset[]>();
+  private readonly byVendor = new Map<string, Asset[]>();
+  private readonly byProduct = new Map<string, Asset[]>();
+
+  constructor(readonly assets: readonly Asset[]) {
+    const add = (map: Map<string, Asset[]>, key: string | undefined, asset: Asset) => {
+      if (!key) return;
+      const list = map.get(key);
+      if (list) list.push(asset);
+      else map.set(key, [asset]);
+    };
+    for (const asset of assets) {
+      const cpe = cpeFields(asset.cpe);
+      add(this.byCpe, cpe ? `${cpe.vendor}:${cpe.product}` : undefined, asset);
+      add(this.byPurl, purlFields(asset.purl)?.key, asset);
+      add(this.byVendor, normalise(asset.vendor) || '-', asset);
+      add(this.byProduct, normalise(asset.product) || undefined, asset);
+    }
+  }
+
+  candidates(product: CsafProduct): Set<Asset> {
+    const found = new Set<Asset>();
+    const cpe = cpeFields(product.cpe);
+    for (const a of (cpe && this.byCpe.get(`${cpe.vendor}:${cpe.product}`)) || []) found.add(a);
+    for (const a of this.byPurl.get(purlFields(product.purl)?.key ?? '') ?? []) found.add(a);
+    if (product.productName) {
+      const vendor = normalise(product.vendor);
+      for (const [key, assets] of this.byVendor) {
+        if (!vendor || key === '-' || key.includes(vendor) || vendor.includes(key)) for (const a of assets) found.add(a);
+      }
+    } else {
+      const name = normalise(product.name);
+      for (const [key, assets] of this.byProduct) if (name.includes(key)) for (const a of assets) found.add(a);
+    }
+    return found;
+  }
+}
+
+export function matchAssets(document: unknown, assets: readonly Asset[] | AssetIndex): AssetMatch[] {
+  const index = assets instanceof AssetIndex ? assets : new AssetIndex(assets);
   const products = [...flattenProductTree(document).values()];
   const vulnerabilities = vulnerabilityFacts(document);
-  const matches: AssetMatch[] = [];
-  for (const asset of assets) {
-    const related = products.flatMap((product) => {
+  const related = new Map<Asset, { product: CsafProduct; id: NonNullable<ReturnType<typeof identity>> }[]>();
+  for (const product of products) {
+    for (const asset of index.candidates(product)) {
       const id = identity(asset, product);
-      return id ? [{ product, id }] : [];
-    });
-    if (related.length === 0) continue;
+      if (!id) continue;
+      const list = related.get(asset);
+      if (list) list.push({ product, id });
+      else related.set(asset, [{ product, id }]);
+    }
+  }
+  const matches: AssetMatch[] = [];
+  // In inventory order, so that results do not depend on the index's internals.
+  for (const asset of index.assets) {
+    const pairs = related.get(asset);
+    if (!pairs) continue;
     for (const vulnerability of vulnerabilities) {
-      const match = matchOne(asset, vulnerability, related);
+      const match = matchOne(asset, vulnerability, pairs);
       if (match) matches.push(match);
     }
   }
