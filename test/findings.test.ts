@@ -88,6 +88,33 @@ describe.each(engines)('findings on $name', (engine) => {
     expect((await cli(['-w', ws, 'audit', 'verify'], { env })).code).toBe(0);
   });
 
+  it('moves findings along the protocol, records skipped steps, and excepts deadlines, all audited', async () => {
+    await cli(['-w', ws, 'advisories', 'import', ...bulletins], { env });
+    const assessed = await cli(['-w', ws, 'finding', 'state', 'ns-gw-01', 'CVE-2025-5777', 'assessed', '--note', 'CISO briefed'], { env });
+    expect(assessed.code).toBe(0);
+    expect(assessed.stdout).toContain('ns-gw-01 CVE-2025-5777: assessed');
+    const backwards = await cli(['-w', ws, 'finding', 'state', 'ns-gw-01', 'CVE-2025-5777', 'received'], { env });
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toContain('only moves forward');
+    const hunted = await cli(['-w', ws, 'finding', 'state', 'ns-gw-01', 'CVE-2025-5777', 'hunted', '--json'], { env });
+    expect(JSON.parse(hunted.stdout)).toMatchObject({ state: 'hunted', skipped: ['remediating', 'remediated'] });
+    expect((await cli(['-w', ws, 'finding', 'state', 'ns-gw-09', 'CVE-2025-5777', 'assessed'], { env })).stderr).toContain('no finding ns-gw-09|CVE-2025-5777');
+    expect((await cli(['-w', ws, 'finding', 'state', 'ns-gw-01', 'CVE-2025-5777', 'done'], { env })).code).toBe(2);
+
+    expect((await cli(['-w', ws, 'finding', 'except', 'ns-gw-02', 'CVE-2025-5349', '--reason', 'management interface not reachable from the internet'], { env })).code).toBe(0);
+    const all = JSON.parse((await cli(['-w', ws, 'findings', '--json'], { env })).stdout) as { asset: string; vulnerability: string; sla: { verdict: string; reason?: string }; protocol: { state: string } }[];
+    const find = (asset: string, cve: string) => all.find((f) => f.asset === asset && f.vulnerability === cve);
+    expect(find('ns-gw-01', 'CVE-2025-5777')?.protocol.state).toBe('hunted');
+    expect(find('ns-gw-01', 'CVE-2025-5349')?.protocol.state).toBe('received');
+    expect(find('ns-gw-02', 'CVE-2025-5349')?.sla).toMatchObject({ verdict: 'excepted', reason: 'management interface not reachable from the internet' });
+    const log = JSON.parse((await cli(['-w', ws, 'audit', 'log', '--json'], { env })).stdout) as { action: string; details: unknown }[];
+    expect(log.filter((e) => e.action === 'finding.protocol').map((e) => e.details)).toEqual([
+      { from: 'received', to: 'assessed', skipped: [], note: 'CISO briefed' },
+      { from: 'assessed', to: 'hunted', skipped: ['remediating', 'remediated'], note: null },
+    ]);
+    expect(log.some((e) => e.action === 'finding.exception')).toBe(true);
+  });
+
   it('matches on demand and rejects an unknown status filter', async () => {
     await cli(['-w', ws, 'advisories', 'import', ...bulletins], { env });
     expect((await cli(['-w', ws, 'advisories', 'match'], { env })).stdout).toContain('findings: 0 new, 0 changed, 0 refreshed, 6 unchanged');

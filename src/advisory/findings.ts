@@ -5,6 +5,7 @@ import { loadInventory, versionHistory } from '../inventory/inventory-store.js';
 import { canonicalJson } from '../shared/hashing.js';
 import { isoUtc } from '../shared/time.js';
 import { type ExposureWindow, exposureWindow } from './exposure-window.js';
+import { recordReceived } from './finding-protocol.js';
 import { type AssetMatch, AssetIndex, type FindingStatus, matchAssets } from './match-assets.js';
 
 /**
@@ -94,6 +95,7 @@ export async function updateFindings(db: Kysely<CaseDatabase>, who: AuditActor):
       const before = stored.get(id);
       if (!before) {
         await trx.insertInto('finding').values({ ...row, first_seen_at: now, updated_at: now }).execute();
+        await recordReceived(trx, id, now, who.actor);
         await appendAudit(trx, who, { action: 'finding.create', subject: `finding:${id}`, details: { status: row.status, advisory: row.advisory_id, revision: row.advisory_sha256, confidence: row.confidence } });
         run.created++;
       } else if (before.status !== row.status || before.remediations !== row.remediations) {

@@ -30,6 +30,7 @@ export interface AdvisoryMoments {
 
 export type SlaVerdict =
   | { readonly verdict: 'not_applicable'; readonly reason: string }
+  | { readonly verdict: 'excepted'; readonly reason: string; readonly actor: string; readonly at: string; readonly underlying: SlaVerdict }
   | {
       readonly verdict: 'met' | 'breached' | 'open';
       readonly rule: string;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Finding, type FindingsRun, advisoryMoments, listFindings, updateFindings } from '../advisory/findings.js';
 import { type SlaVerdict, slaVerdict } from '../advisory/patch-sla.js';
+import { type ProtocolState, type ProtocolTrail, type SlaException, exceptFinding, moveFinding, protocolTrails, slaExceptions } from '../advisory/finding-protocol.js';
 import { loadInventory } from '../inventory/inventory-store.js';
 import { patchPolicy } from '../workspace/workspace-config.js';
 import { type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
@@ -46,19 +47,38 @@ export async function importPatchFile(app: AppContext, file: string): Promise<Pa
   return { ...result, findings: await updateFindings(app.store.db, app) };
 }
 
-export type FindingWithSla = Finding & { readonly sla: SlaVerdict };
+export type FindingWithSla = Finding & { readonly sla: SlaVerdict; readonly protocol: ProtocolTrail };
 
 /** The findings with their patch-SLA verdicts under the workspace's policy, as of now. */
 export async function findings(app: AppContext): Promise<FindingWithSla[]> {
-  const [all, moments, inventory] = await Promise.all([listFindings(app.store.db), advisoryMoments(app.store.db), loadInventory(app.store.db)]);
+  const [all, moments, inventory, trails, exceptions] = await Promise.all([
+    listFindings(app.store.db),
+    advisoryMoments(app.store.db),
+    loadInventory(app.store.db),
+    protocolTrails(app.store.db),
+    slaExceptions(app.store.db),
+  ]);
   const policy = patchPolicy(app.workspace.config);
   const internetFacing = new Map(inventory.assets.map((a) => [a.id, a.internet_facing]));
   const now = app.clock();
   return all.map((finding) => {
     const when = moments.get(finding.advisory);
-    const sla: SlaVerdict = when
+    const computed: SlaVerdict = when
       ? slaVerdict(finding, internetFacing.get(finding.asset) ?? false, when, policy, now)
       : { verdict: 'not_applicable', reason: 'the deciding advisory is missing' };
-    return { ...finding, sla };
+    const exception = exceptions.get(finding.id);
+    const sla: SlaVerdict = exception ? { verdict: 'excepted', ...exception, underlying: computed } : computed;
+    const protocol: ProtocolTrail = trails.get(finding.id) ?? { state: 'received', transitions: [], skipped: [] };
+    return { ...finding, sla, protocol };
   });
+}
+
+/** Moves a finding along the protocol (received → assessed → remediating → remediated → hunted). */
+export async function moveFindingState(app: AppContext, asset: string, vulnerability: string, state: ProtocolState, note?: string): Promise<ProtocolTrail> {
+  return moveFinding(app.store.db, app, `${asset}|${vulnerability}`, state, note);
+}
+
+/** Grants an exception to a finding's patch deadline, with its reason and who granted it. */
+export async function exceptFindingDeadline(app: AppContext, asset: string, vulnerability: string, reason: string): Promise<SlaException> {
+  return exceptFinding(app.store.db, app, `${asset}|${vulnerability}`, reason);
 }

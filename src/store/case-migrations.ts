@@ -191,11 +191,35 @@ const m0004_asset_versions: Migration = {
   },
 };
 
+/** The protocol trail of each finding and the exceptions granted to its patch deadline. */
+const m0005_finding_protocol: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('finding_transition')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('finding_id', 'text', (c) => c.notNull().references('finding.id'))
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .execute();
+    await db.schema
+      .createTable('finding_exception')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('finding_id', 'text', (c) => c.notNull().references('finding.id'))
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
   '0003_findings': m0003_findings,
   '0004_asset_versions': m0004_asset_versions,
+  '0005_finding_protocol': m0005_finding_protocol,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -172,6 +172,24 @@ export interface AssetVersionHistoryTable {
   actor: string;
 }
 
+export interface FindingTransitionTable {
+  id: string;
+  finding_id: string;
+  /** received | assessed | remediating | remediated | hunted */
+  state: string;
+  at: string;
+  actor: string;
+  note: string | null;
+}
+
+export interface FindingExceptionTable {
+  id: string;
+  finding_id: string;
+  reason: string;
+  at: string;
+  actor: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -185,6 +203,8 @@ export interface CaseDatabase {
   advisory_retrieval: AdvisoryRetrievalTable;
   finding: FindingTable;
   asset_version_history: AssetVersionHistoryTable;
+  finding_transition: FindingTransitionTable;
+  finding_exception: FindingExceptionTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

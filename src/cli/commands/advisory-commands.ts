@@ -87,7 +87,7 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
         if (options.json) return printJson(io, shown);
         printLines(io, [
           ...formatTable(
-            ['ASSET', 'VULNERABILITY', 'STATUS', 'CVSS', 'CONF', 'EXPOSED FROM', 'UNTIL', 'PATCH SLA', 'ADVISORY'],
+            ['ASSET', 'VULNERABILITY', 'STATUS', 'CVSS', 'CONF', 'EXPOSED FROM', 'UNTIL', 'PATCH SLA', 'PROTOCOL', 'ADVISORY'],
             shown.map((f) => [
               f.asset,
               f.vulnerability,
@@ -96,7 +96,8 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
               f.confidence.toFixed(2),
               f.window.start ? `${f.window.startIsLowerBound ? '≤ ' : ''}${f.window.start.slice(0, 16)}` : '-',
               f.window.end ? `${f.window.end.slice(0, 16)} (${f.window.endReason ?? ''})` : f.window.start ? 'open' : '-',
-              f.sla.verdict === 'not_applicable' ? '-' : `${f.sla.verdict}: ${f.sla.summary}`,
+              f.sla.verdict === 'not_applicable' ? '-' : f.sla.verdict === 'excepted' ? `excepted: ${f.sla.reason}` : `${f.sla.verdict}: ${f.sla.summary}`,
+              f.protocol.state,
               f.advisory.split('#').pop() ?? f.advisory,
             ]),
           ),

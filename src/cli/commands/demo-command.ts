@@ -85,7 +85,7 @@ function summary(report: DemoReport): string[] {
         f.remediations.find((r) => r.category === 'vendor_fix')?.date?.slice(0, 10) ?? '-',
         f.window.start ? `${f.window.startIsLowerBound ? '≤ ' : ''}${f.window.start.slice(0, 10)}` : '-',
         f.window.end ? `${f.window.end.slice(0, 16).replace('T', ' ')} UTC (${f.window.endReason ?? ''})` : f.window.start ? 'open' : '-',
-        f.sla.verdict === 'not_applicable' ? '-' : `${f.sla.verdict} (${f.sla.rule}: ${f.sla.summary})`,
+        f.sla.verdict === 'not_applicable' ? '-' : f.sla.verdict === 'excepted' ? `excepted: ${f.sla.reason}` : `${f.sla.verdict} (${f.sla.rule}: ${f.sla.summary})`,
       ]),
     ).map((l) => `  ${l}`),
     '',
