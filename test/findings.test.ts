@@ -187,3 +187,31 @@ describe.each(engines)('patch records on $name', (engine) => {
     }
   });
 });
+
+describe('advisory timeline', () => {
+  it('orders what we knew and did, with a reconstructed receipt time, and refuses unknown ids', async () => {
+    const { dir: root, remove } = await tempDir();
+    try {
+      const ws = join(root, 'ws');
+      await cli(['init', ws, '--timezone', 'UTC']);
+      await cli(['-w', ws, 'inventory', 'import', '--as-of', '2025-06-01T00:00:00Z', ...(await writeScenarioFiles(generateScenario(), join(root, 'inventory')))]);
+      const [first] = netscalerBulletins();
+      const file = join(root, 'bulletin.json');
+      await writeFile(file, JSON.stringify(first?.document));
+      expect((await cli(['-w', ws, 'advisories', 'import', '--received-at', '2025-06-18T07:45:00Z', file])).code).toBe(0);
+      const changes = join(root, 'changes.csv');
+      await writeFile(changes, 'asset,to_version,time,ticket\nns-gw-01,14.1-43.56,2025-06-19T20:00:00Z,CHG-7\n');
+      await cli(['-w', ws, 'patches', 'import', changes]);
+      const timeline = JSON.parse((await cli(['-w', ws, 'advisories', 'timeline', '--json', 'EXAMPLE-NS-2025-0617'])).stdout) as { events: { at: string; what: string; subject: string }[] };
+      const whats = timeline.events.map((e) => `${e.at.slice(0, 16)} ${e.what.split(':')[0]}`);
+      expect(whats.indexOf('2025-06-17T12:00 released version 1 (final)')).toBeGreaterThanOrEqual(0);
+      expect(whats.indexOf('2025-06-18T07:45 received version 1 from ' + file)).toBeGreaterThan(whats.indexOf('2025-06-17T12:00 released version 1 (final)'));
+      expect(whats).toContain('2025-06-19T20:00 upgrade to 14.1-43.56 (CHG-7)');
+      // The fix landed within 72 h of the release: the deadline event says so.
+      expect(timeline.events.find((e) => e.subject === 'ns-gw-01|CVE-2025-5777' && e.what.startsWith('patch deadline'))?.what).toContain('fixed 16 h before the deadline');
+      expect((await cli(['-w', ws, 'advisories', 'timeline', 'NOPE'])).code).toBe(2);
+    } finally {
+      await remove();
+    }
+  });
+});

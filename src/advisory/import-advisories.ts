@@ -75,12 +75,17 @@ async function readOne(source: string): Promise<Read> {
   }
 }
 
-export async function importAdvisories(
-  db: Kysely<CaseDatabase>,
-  who: AuditActor,
-  paths: readonly string[],
-  onProgress?: (done: number, total: number) => void,
-): Promise<AdvisoryImportResult> {
+export interface AdvisoryImportOptions {
+  readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * When we actually received these documents (ISO 8601), for reconstructing the past from an
+   * archive; default: now. The retrieval record keeps the real time of this import.
+   */
+  readonly receivedAt?: string;
+}
+
+export async function importAdvisories(db: Kysely<CaseDatabase>, who: AuditActor, paths: readonly string[], options: AdvisoryImportOptions = {}): Promise<AdvisoryImportResult> {
+  const { onProgress } = options;
   const files = await expandCsafPaths(paths);
   const reads: { source: string; read: Read }[] = [];
   for (const source of files) {
@@ -105,11 +110,12 @@ export async function importAdvisories(
         result.unchanged++;
         continue;
       }
-      await storeRevision(trx, advisoryId, read.doc, read.text, sha256, source, at);
+      const receivedAt = options.receivedAt ?? at;
+      await storeRevision(trx, advisoryId, read.doc, read.text, sha256, source, receivedAt);
       await appendAudit(trx, who, {
         action: 'advisory.revision.import',
         subject: `advisory:${advisoryId}`,
-        details: { version: document.tracking.version, status: document.tracking.status, sha256, source, current_release_date: document.tracking.current_release_date },
+        details: { version: document.tracking.version, status: document.tracking.status, sha256, source, current_release_date: document.tracking.current_release_date, received_at: receivedAt },
       });
       result.imported.push({ advisoryId, version: document.tracking.version, sha256, source });
     }

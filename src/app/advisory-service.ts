@@ -4,7 +4,8 @@ import { type SlaVerdict, slaVerdict } from '../advisory/patch-sla.js';
 import { type ProtocolState, type ProtocolTrail, type SlaException, exceptFinding, moveFinding, protocolTrails, slaExceptions } from '../advisory/finding-protocol.js';
 import { loadInventory } from '../inventory/inventory-store.js';
 import { patchPolicy } from '../workspace/workspace-config.js';
-import { type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
+import { type AdvisoryImportOptions, type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
+import { type TimelineEvent, advisoryTimeline, resolveAdvisoryId } from '../advisory/advisory-timeline.js';
 import { type PatchImportResult, importPatches } from '../inventory/import-patches.js';
 import { validateCsafPaths } from '../advisory/validate-csaf-files.js';
 import type { CsafValidation } from '../advisory/validate-csaf.js';
@@ -30,10 +31,10 @@ export async function validateAdvisories(
 export async function importAdvisoryPaths(
   app: AppContext,
   paths: readonly string[],
-  onProgress?: (done: number, total: number) => void,
+  options: AdvisoryImportOptions = {},
 ): Promise<AdvisoryImportResult & { findings?: FindingsRun }> {
   if (paths.length === 0) throw new WeerbaarError('USAGE', 'name at least one CSAF file or folder');
-  const result = await importAdvisories(app.store.db, app, paths, onProgress);
+  const result = await importAdvisories(app.store.db, app, paths, options);
   return result.imported.length > 0 ? { ...result, findings: await updateFindings(app.store.db, app) } : result;
 }
 
@@ -81,4 +82,10 @@ export async function moveFindingState(app: AppContext, asset: string, vulnerabi
 /** Grants an exception to a finding's patch deadline, with its reason and who granted it. */
 export async function exceptFindingDeadline(app: AppContext, asset: string, vulnerability: string, reason: string): Promise<SlaException> {
   return exceptFinding(app.store.db, app, `${asset}|${vulnerability}`, reason);
+}
+
+/** What we knew when and what we did when, for one advisory (tracking id or full id). */
+export async function advisoryTimelineOf(app: AppContext, id: string): Promise<{ advisory: string; events: TimelineEvent[] }> {
+  const advisory = await resolveAdvisoryId(app.store.db, id);
+  return { advisory, events: await advisoryTimeline(app.store.db, advisory, await findings(app)) };
 }

@@ -85,7 +85,7 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
     for (const bulletin of netscalerBulletins(scenario)) {
       const file = join(dir, 'inputs', 'advisories', bulletin.fileName);
       await writeFile(file, `${JSON.stringify(bulletin.document, null, 2)}\n`);
-      advisoryImports.push({ ...(await importAdvisoryPaths(app, [file])), file });
+      advisoryImports.push({ ...(await importAdvisoryPaths(app, [file], { receivedAt: bulletin.receivedAt })), file });
     }
     const patches = await importPatchFile(app, await writeScenarioPatches(join(dir, 'inputs')));
     const findings = await listFindings(app);

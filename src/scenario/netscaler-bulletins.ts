@@ -11,6 +11,8 @@ import type { Scenario } from './example-prosecution-service.js';
 export interface Bulletin {
   readonly fileName: string;
   readonly document: object;
+  /** When the organisation received it (from the CSIRT's mailing, the next morning). */
+  readonly receivedAt: string;
 }
 
 const PUBLISHER = { category: 'vendor', name: 'Example mirror of the NetScaler security bulletins', namespace: 'https://advisories.example/netscaler' };
@@ -124,8 +126,8 @@ export function netscalerBulletins(_scenario?: Scenario): Bulletin[] {
     OVERFLOW_FIXES,
   );
   return [
-    { fileName: 'example-ns-2025-0617-v1.json', document: bleed(false) },
-    { fileName: 'example-ns-2025-0625.json', document: overflow },
-    { fileName: 'example-ns-2025-0617-v2.json', document: bleed(true) },
+    { fileName: 'example-ns-2025-0617-v1.json', document: bleed(false), receivedAt: '2025-06-18T07:45:00.000Z' },
+    { fileName: 'example-ns-2025-0625.json', document: overflow, receivedAt: '2025-06-26T07:30:00.000Z' },
+    { fileName: 'example-ns-2025-0617-v2.json', document: bleed(true), receivedAt: '2025-07-11T11:10:00.000Z' },
   ];
 }

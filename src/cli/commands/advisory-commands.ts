@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { findings, importAdvisoryPaths, importPatchFile, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
+import { advisoryTimelineOf, findings, importAdvisoryPaths, importPatchFile, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
 import type { FindingsRun } from '../../advisory/findings.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import { type ActionRunner, choice } from '../command-support.js';
+import { UsageError } from '../../shared/errors.js';
 import { withApp } from './with-app.js';
 
 const FINDING_STATUSES = ['affected', 'under_investigation', 'fixed', 'not_affected', 'unknown'] as const;
@@ -20,24 +21,46 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
     .command('import')
     .description('import CSAF documents into the workspace: valid ones are stored as revisions, invalid ones rejected with their reason')
     .argument('<path...>', 'CSAF files or folders (every .json below them)')
+    .option('--received-at <time>', 'when these documents were actually received (ISO 8601), to reconstruct the past from an archive')
     .option('--json', 'print the result as JSON')
     .action(function (this: Command, paths: string[]) {
       return run(async () => {
+        const options = this.opts<{ receivedAt?: string; json?: boolean }>();
+        if (options.receivedAt !== undefined && Number.isNaN(Date.parse(options.receivedAt))) throw new UsageError('--received-at must be an ISO 8601 time such as 2025-06-18T08:00:00Z');
         const progress = io.interactive ? (done: number, total: number) => io.stderr(`\rreading ${done}/${total}`) : undefined;
         const result = await withApp(this, io, (app) =>
           importAdvisoryPaths(
             app,
             paths.map((p) => resolve(io.cwd, p)),
-            progress,
+            { ...(progress ? { onProgress: progress } : {}), ...(options.receivedAt ? { receivedAt: new Date(options.receivedAt).toISOString() } : {}) },
           ),
         );
         if (progress) io.stderr('\n');
-        if (this.opts<{ json?: boolean }>().json) return printJson(io, result);
+        if (options.json) return printJson(io, result);
         const lines = result.rejected.map((r) => `rejected ${r.source}: ${r.reason}`);
         for (const r of result.imported) lines.push(`imported ${r.advisoryId} version ${r.version}`);
         lines.push(`${result.imported.length + result.unchanged + result.rejected.length} documents: ${result.imported.length} imported, ${result.unchanged} unchanged, ${result.rejected.length} rejected`);
         if (result.findings) lines.push(findingsLine(result.findings));
         printLines(io, lines);
+      })();
+    });
+
+  group
+    .command('timeline')
+    .description('what we knew when and what we did when, for one advisory')
+    .argument('<id>', 'the tracking id, or <publisher namespace>#<tracking id>')
+    .option('--json', 'print the events as JSON')
+    .action(function (this: Command, id: string) {
+      return run(async () => {
+        const timeline = await withApp(this, io, (app) => advisoryTimelineOf(app, id));
+        if (this.opts<{ json?: boolean }>().json) return printJson(io, timeline);
+        printLines(io, [
+          `Timeline of ${timeline.advisory} (UTC)`,
+          ...formatTable(
+            ['WHEN', 'WHO', 'SUBJECT', 'WHAT'],
+            timeline.events.map((e) => [e.at.slice(0, 16).replace('T', ' '), e.who, e.subject, e.what]),
+          ),
+        ]);
       })();
     });
 
