@@ -73,6 +73,10 @@ describe.each(engines)('findings on $name', (engine) => {
     expect((await cli(['-w', ws, 'advisories', 'import', v2], { env })).stdout).toContain('findings: 0 new, 0 changed, 4 refreshed, 2 unchanged');
     all = await findings();
     expect(all.find((f) => f.asset === 'ns-gw-01' && f.vulnerability === 'CVE-2025-5777')?.exploitation).toEqual([{ date: '2025-07-10T00:00:00.000Z', details: 'Exploitation of unmitigated appliances has been observed.' }]);
+    const diff = await cli(['-w', ws, 'advisories', 'diff', 'EXAMPLE-NS-2025-0617'], { env });
+    expect(diff.stdout).toContain('added    vulnerabilities[1].threats');
+    expect(diff.stdout).toContain('Nothing that matching depends on changed');
+    expect((await cli(['-w', ws, 'advisories', 'diff', 'EXAMPLE-NS-2025-0625'], { env })).stderr).toContain('has 1 revision; nothing to compare');
 
     // The gateways are upgraded to 14.1-47.46: every finding becomes fixed.
     const bom = inventoryFiles.find((f) => f.endsWith('.cdx.json')) ?? '';

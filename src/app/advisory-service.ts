@@ -6,6 +6,7 @@ import { loadInventory } from '../inventory/inventory-store.js';
 import { patchPolicy } from '../workspace/workspace-config.js';
 import { type AdvisoryImportOptions, type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
 import { type TimelineEvent, advisoryTimeline, resolveAdvisoryId } from '../advisory/advisory-timeline.js';
+import { type RevisionDiff, diffRevisions } from '../advisory/revision-diff.js';
 import { type PatchImportResult, importPatches } from '../inventory/import-patches.js';
 import { validateCsafPaths } from '../advisory/validate-csaf-files.js';
 import type { CsafValidation } from '../advisory/validate-csaf.js';
@@ -88,4 +89,9 @@ export async function exceptFindingDeadline(app: AppContext, asset: string, vuln
 export async function advisoryTimelineOf(app: AppContext, id: string): Promise<{ advisory: string; events: TimelineEvent[] }> {
   const advisory = await resolveAdvisoryId(app.store.db, id);
   return { advisory, events: await advisoryTimeline(app.store.db, advisory, await findings(app)) };
+}
+
+/** The differences between two revisions of an advisory (default: the last two). */
+export async function advisoryDiff(app: AppContext, id: string, from?: string, to?: string): Promise<RevisionDiff> {
+  return diffRevisions(app.store.db, await resolveAdvisoryId(app.store.db, id), from, to);
 }

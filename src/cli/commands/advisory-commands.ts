@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { advisoryTimelineOf, findings, importAdvisoryPaths, importPatchFile, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
+import { advisoryDiff, advisoryTimelineOf, findings, importAdvisoryPaths, importPatchFile, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
 import type { FindingsRun } from '../../advisory/findings.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
@@ -60,6 +60,32 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
             ['WHEN', 'WHO', 'SUBJECT', 'WHAT'],
             timeline.events.map((e) => [e.at.slice(0, 16).replace('T', ' '), e.who, e.subject, e.what]),
           ),
+        ]);
+      })();
+    });
+
+  group
+    .command('diff')
+    .description('differences between two revisions of an advisory (default: the last two), and whether they can change findings')
+    .argument('<id>', 'the tracking id, or <publisher namespace>#<tracking id>')
+    .option('--from <version>', 'the older revision')
+    .option('--to <version>', 'the newer revision')
+    .option('--json', 'print the differences as JSON')
+    .action(function (this: Command, id: string) {
+      return run(async () => {
+        const options = this.opts<{ from?: string; to?: string; json?: boolean }>();
+        const diff = await withApp(this, io, (app) => advisoryDiff(app, id, options.from, options.to));
+        if (options.json) return printJson(io, diff);
+        const show = (v: unknown) => {
+          const text = JSON.stringify(v);
+          return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+        };
+        printLines(io, [
+          `${diff.advisory}: version ${diff.from.version} (${diff.from.released}) → ${diff.to.version} (${diff.to.released})`,
+          ...diff.entries.map((e) => `  ${e.change.padEnd(8)} ${e.path}${e.change === 'changed' ? `: ${show(e.from)} → ${show(e.to)}` : e.change === 'added' ? `: ${show(e.to)}` : ''}`),
+          diff.affectsMatching
+            ? 'The product tree, a product status or a remediation changed: findings may change (matching re-ran on import).'
+            : 'Nothing that matching depends on changed: no finding can change.',
         ]);
       })();
     });
