@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openApp, type AppContext } from '../src/app/app-context.js';
 import { entryHash } from '../src/audit/audit-entry.js';
 import { sha256Hex } from '../src/shared/hashing.js';
-import { cli, tempDir } from './support/cli-harness.js';
+import { cli } from './support/cli-harness.js';
+import { useEngineWorkspace } from './support/engine-workspace.js';
 import { engines, postgresSkipReason } from './support/engines.js';
 
 /**
@@ -28,30 +29,20 @@ partners:
 `;
 
 describe.each(engines)('audit log tampering on $name', (engine) => {
+  const t = useEngineWorkspace(engine, { timezone: 'Europe/Amsterdam' });
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let cleanup: () => Promise<void>;
   let app: AppContext;
 
   beforeEach(async () => {
-    const temp = await tempDir();
-    const prepared = await engine.prepare();
-    env = prepared.env;
-    dir = join(temp.dir, 'ws');
-    cleanup = async () => {
-      await prepared.cleanup();
-      await temp.remove();
-    };
-    expect((await cli(['init', dir, '--organisation', 'Test Org', '--timezone', 'Europe/Amsterdam'], { env })).code).toBe(0);
-    await writeFile(join(temp.dir, 'inv.yaml'), INVENTORY);
-    expect((await cli(['-w', dir, 'inventory', 'import', join(temp.dir, 'inv.yaml')], { env })).code).toBe(0);
+    ({ ws: dir, env } = t);
+    await writeFile(join(t.root, 'inv.yaml'), INVENTORY);
+    expect((await cli(['-w', dir, 'inventory', 'import', join(t.root, 'inv.yaml')], { env })).code).toBe(0);
     app = await openApp({ workspace: dir }, { env, cwd: dir });
   });
 
-  afterEach(async () => {
-    await app.close();
-    await cleanup();
-  });
+  // Registered after the workspace's own clean-up, so it runs before it (hooks unwind as a stack).
+  afterEach(() => app.close());
 
   const verify = () => cli(['-w', dir, 'audit', 'verify', '--json'], { env });
   const verifyResult = async () => {

@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { GATEWAY_CHANGES, generateScenario } from '../src/scenario/example-prosecution-service.js';
 import { groundTruth } from '../src/scenario/ground-truth.js';
-import { cli, tempDir } from './support/cli-harness.js';
+import { cli } from './support/cli-harness.js';
+import { useEngineWorkspace } from './support/engine-workspace.js';
 import { engines, postgresSkipReason } from './support/engines.js';
 
 /** `weerbaar demo` end to end: the workspace it builds answers what the ground truth says. */
@@ -11,20 +12,12 @@ import { engines, postgresSkipReason } from './support/engines.js';
 if (postgresSkipReason) describe.skip(postgresSkipReason, () => undefined);
 
 describe.each(engines)('the demo on $name', (engine) => {
+  const t = useEngineWorkspace(engine, { init: false });
   let root: string;
   let env: NodeJS.ProcessEnv;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    const temp = await tempDir();
-    const prepared = await engine.prepare();
-    root = temp.dir;
-    env = prepared.env;
-    cleanup = async () => {
-      await prepared.cleanup();
-      await temp.remove();
-    };
+  beforeEach(() => {
+    ({ root, env } = t);
   });
-  afterEach(() => cleanup());
 
   it('builds a verified workspace whose inventory matches the ground truth', async () => {
     const run = await cli(['demo', '--out', 'demo'], { env, cwd: root });

@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { generateScenario } from '../src/scenario/example-prosecution-service.js';
 import { netscalerBulletins } from '../src/scenario/netscaler-bulletins.js';
 import { writeScenarioFiles } from '../src/scenario/scenario-files.js';
 import { cli, tempDir } from './support/cli-harness.js';
+import { useEngineWorkspace } from './support/engine-workspace.js';
 import { engines, postgresSkipReason } from './support/engines.js';
 
 /** Advisories meet the inventory: findings per (asset, CVE), revisions that change nothing, patches. */
@@ -22,23 +23,14 @@ interface FindingJson {
 }
 
 describe.each(engines)('findings on $name', (engine) => {
+  const t = useEngineWorkspace(engine, { timezone: 'Europe/Amsterdam' });
   let root: string;
   let ws: string;
   let env: NodeJS.ProcessEnv;
-  let cleanup: () => Promise<void>;
   let bulletins: string[];
   let inventoryFiles: string[];
   beforeEach(async () => {
-    const temp = await tempDir();
-    const prepared = await engine.prepare();
-    root = temp.dir;
-    env = prepared.env;
-    ws = join(root, 'ws');
-    cleanup = async () => {
-      await prepared.cleanup();
-      await temp.remove();
-    };
-    expect((await cli(['init', ws, '--timezone', 'Europe/Amsterdam'], { env })).code).toBe(0);
+    ({ root, ws, env } = t);
     inventoryFiles = await writeScenarioFiles(generateScenario(), join(root, 'inventory'));
     expect((await cli(['-w', ws, 'inventory', 'import', ...inventoryFiles], { env })).code).toBe(0);
     bulletins = [];
@@ -48,7 +40,6 @@ describe.each(engines)('findings on $name', (engine) => {
       bulletins.push(file);
     }
   });
-  afterEach(() => cleanup());
 
   const findings = async () => JSON.parse((await cli(['-w', ws, 'findings', '--json'], { env })).stdout) as FindingJson[];
 
