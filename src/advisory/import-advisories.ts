@@ -46,9 +46,11 @@ interface CsafHead {
   };
 }
 
-type Read = { kind: 'ok'; bytes: Buffer; text: string; doc: CsafHead; validation: CsafValidation } | { kind: 'rejected'; sha256?: string; reason: string };
+export type ExaminedDocument =
+  | { kind: 'ok'; bytes: Buffer; text: string; doc: CsafHead; validation: CsafValidation }
+  | { kind: 'rejected'; sha256?: string; reason: string };
 
-async function readOne(source: string): Promise<Read> {
+async function readOne(source: string): Promise<ExaminedDocument> {
   let bytes: Buffer;
   try {
     const info = await stat(source);
@@ -58,6 +60,11 @@ async function readOne(source: string): Promise<Read> {
   } catch (error) {
     return { kind: 'rejected', reason: `cannot be read: ${describeFsError(error)}` };
   }
+  return examineDocument(source, bytes);
+}
+
+/** Decodes, parses and validates one document from wherever it came from (a file or a URL). */
+export async function examineDocument(source: string, bytes: Buffer): Promise<ExaminedDocument> {
   const sha256 = sha256Hex(bytes);
   try {
     const text = decodeText(bytes, source);
@@ -87,38 +94,14 @@ export interface AdvisoryImportOptions {
 export async function importAdvisories(db: Kysely<CaseDatabase>, who: AuditActor, paths: readonly string[], options: AdvisoryImportOptions = {}): Promise<AdvisoryImportResult> {
   const { onProgress } = options;
   const files = await expandCsafPaths(paths);
-  const reads: { source: string; read: Read }[] = [];
+  const reads: { source: string; read: ExaminedDocument }[] = [];
   for (const source of files) {
     reads.push({ source, read: await readOne(source) });
     onProgress?.(reads.length, files.length);
   }
   return db.transaction().execute(async (trx) => {
-    const result = { imported: [] as ImportedRevision[], unchanged: 0, rejected: [] as RejectedAdvisory[] };
-    for (const { source, read } of reads) {
-      const at = isoUtc(who.clock());
-      if (read.kind === 'rejected') {
-        result.rejected.push({ source, reason: read.reason });
-        await trx.insertInto('advisory_retrieval').values({ id: randomUUID(), at, source, sha256: read.sha256 ?? null, result: 'rejected', advisory_id: null, reason: read.reason }).execute();
-        continue;
-      }
-      const { document } = read.doc;
-      const advisoryId = `${document.publisher.namespace}#${document.tracking.id}`;
-      const sha256 = sha256Hex(read.bytes);
-      const known = await trx.selectFrom('advisory_revision').select('sha256').where('advisory_id', '=', advisoryId).where('sha256', '=', sha256).executeTakeFirst();
-      await trx.insertInto('advisory_retrieval').values({ id: randomUUID(), at, source, sha256, result: known ? 'unchanged' : 'imported', advisory_id: advisoryId, reason: null }).execute();
-      if (known) {
-        result.unchanged++;
-        continue;
-      }
-      const receivedAt = options.receivedAt ?? at;
-      await storeRevision(trx, advisoryId, read.doc, read.text, sha256, source, receivedAt);
-      await appendAudit(trx, who, {
-        action: 'advisory.revision.import',
-        subject: `advisory:${advisoryId}`,
-        details: { version: document.tracking.version, status: document.tracking.status, sha256, source, current_release_date: document.tracking.current_release_date, received_at: receivedAt },
-      });
-      result.imported.push({ advisoryId, version: document.tracking.version, sha256, source });
-    }
+    const result = emptyImportResult();
+    for (const { source, read } of reads) await recordDocument(trx, who, source, read, options.receivedAt, result);
     await appendAudit(trx, who, {
       action: 'advisory.import',
       subject: 'advisories',
@@ -126,6 +109,44 @@ export async function importAdvisories(db: Kysely<CaseDatabase>, who: AuditActor
     });
     return result;
   });
+}
+
+export function emptyImportResult(): { imported: ImportedRevision[]; unchanged: number; rejected: RejectedAdvisory[] } {
+  return { imported: [], unchanged: 0, rejected: [] };
+}
+
+/** Stores one examined document as a revision (or records it unchanged or rejected), with its retrieval record and audit entry. */
+export async function recordDocument(
+  trx: Kysely<CaseDatabase>,
+  who: AuditActor,
+  source: string,
+  read: ExaminedDocument,
+  receivedAtOption: string | undefined,
+  result: ReturnType<typeof emptyImportResult>,
+): Promise<void> {
+  const at = isoUtc(who.clock());
+  if (read.kind === 'rejected') {
+    result.rejected.push({ source, reason: read.reason });
+    await trx.insertInto('advisory_retrieval').values({ id: randomUUID(), at, source, sha256: read.sha256 ?? null, result: 'rejected', advisory_id: null, reason: read.reason }).execute();
+    return;
+  }
+  const { document } = read.doc;
+  const advisoryId = `${document.publisher.namespace}#${document.tracking.id}`;
+  const sha256 = sha256Hex(read.bytes);
+  const known = await trx.selectFrom('advisory_revision').select('sha256').where('advisory_id', '=', advisoryId).where('sha256', '=', sha256).executeTakeFirst();
+  await trx.insertInto('advisory_retrieval').values({ id: randomUUID(), at, source, sha256, result: known ? 'unchanged' : 'imported', advisory_id: advisoryId, reason: null }).execute();
+  if (known) {
+    result.unchanged++;
+    return;
+  }
+  const receivedAt = receivedAtOption ?? at;
+  await storeRevision(trx, advisoryId, read.doc, read.text, sha256, source, receivedAt);
+  await appendAudit(trx, who, {
+    action: 'advisory.revision.import',
+    subject: `advisory:${advisoryId}`,
+    details: { version: document.tracking.version, status: document.tracking.status, sha256, source, current_release_date: document.tracking.current_release_date, received_at: receivedAt },
+  });
+  result.imported.push({ advisoryId, version: document.tracking.version, sha256, source });
 }
 
 async function storeRevision(trx: Kysely<CaseDatabase>, advisoryId: string, doc: CsafHead, text: string, sha256: string, source: string, at: string): Promise<void> {

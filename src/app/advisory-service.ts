@@ -7,6 +7,7 @@ import { patchPolicy } from '../workspace/workspace-config.js';
 import { type AdvisoryImportOptions, type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
 import { type TimelineEvent, advisoryTimeline, resolveAdvisoryId } from '../advisory/advisory-timeline.js';
 import { type RevisionDiff, diffRevisions } from '../advisory/revision-diff.js';
+import { type ProviderSyncResult, checkTransport, syncProvider } from '../advisory/provider-sync.js';
 import { type PatchImportResult, importPatches } from '../inventory/import-patches.js';
 import { validateCsafPaths } from '../advisory/validate-csaf-files.js';
 import type { CsafValidation } from '../advisory/validate-csaf.js';
@@ -94,4 +95,13 @@ export async function advisoryTimelineOf(app: AppContext, id: string): Promise<{
 /** The differences between two revisions of an advisory (default: the last two). */
 export async function advisoryDiff(app: AppContext, id: string, from?: string, to?: string): Promise<RevisionDiff> {
   return diffRevisions(app.store.db, await resolveAdvisoryId(app.store.db, id), from, to);
+}
+
+/** Synchronises trusted CSAF providers (provider-metadata.json URLs), then re-runs matching when anything new arrived. */
+export async function syncAdvisoryProviders(app: AppContext, urls: readonly string[]): Promise<{ providers: ProviderSyncResult[]; findings?: FindingsRun }> {
+  for (const url of urls) checkTransport(url);
+  const providers: ProviderSyncResult[] = [];
+  for (const url of urls) providers.push(await syncProvider(app.store.db, app, url));
+  const imported = providers.some((p) => p.imported.length > 0);
+  return imported ? { providers, findings: await updateFindings(app.store.db, app) } : { providers };
 }

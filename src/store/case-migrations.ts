@@ -214,12 +214,35 @@ const m0005_finding_protocol: Migration = {
   },
 };
 
+/** Trusted providers synchronised over HTTPS, and documents that failed their integrity checks. */
+const m0006_providers: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('advisory_provider')
+      .addColumn('metadata_url', 'text', (c) => c.primaryKey())
+      .addColumn('publisher', 'text', (c) => c.notNull())
+      .addColumn('last_entry_at', 'text')
+      .addColumn('last_sync_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('advisory_quarantine')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
   '0003_findings': m0003_findings,
   '0004_asset_versions': m0004_asset_versions,
   '0005_finding_protocol': m0005_finding_protocol,
+  '0006_providers': m0006_providers,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

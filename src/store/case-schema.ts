@@ -190,6 +190,24 @@ export interface FindingExceptionTable {
   actor: string;
 }
 
+export interface AdvisoryProviderTable {
+  metadata_url: string;
+  publisher: string;
+  /** The newest entry date (changes.csv / ROLIE `updated`) already processed: the next sync starts after it. */
+  last_entry_at: string | null;
+  last_sync_at: string;
+}
+
+export interface AdvisoryQuarantineTable {
+  id: string;
+  at: string;
+  source: string;
+  sha256: string;
+  reason: string;
+  /** The bytes as received (UTF-8 text as far as decodable), kept for inspection. */
+  document: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -205,6 +223,8 @@ export interface CaseDatabase {
   asset_version_history: AssetVersionHistoryTable;
   finding_transition: FindingTransitionTable;
   finding_exception: FindingExceptionTable;
+  advisory_provider: AdvisoryProviderTable;
+  advisory_quarantine: AdvisoryQuarantineTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

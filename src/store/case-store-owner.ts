@@ -39,6 +39,8 @@ export async function checkCaseStoreOwner(db: Kysely<CaseDatabase>, workspaceId:
 export async function clearCaseStore(db: Kysely<CaseDatabase>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const table of [
+      'advisory_quarantine',
+      'advisory_provider',
       'finding_exception',
       'finding_transition',
       'asset_version_history',

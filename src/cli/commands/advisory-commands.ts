@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { advisoryDiff, advisoryTimelineOf, findings, importAdvisoryPaths, importPatchFile, matchAdvisories, validateAdvisories } from '../../app/advisory-service.js';
+import {
+  advisoryDiff,
+  advisoryTimelineOf,
+  findings,
+  importAdvisoryPaths,
+  importPatchFile,
+  matchAdvisories,
+  syncAdvisoryProviders,
+  validateAdvisories,
+} from '../../app/advisory-service.js';
 import type { FindingsRun } from '../../advisory/findings.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
@@ -20,13 +29,30 @@ export function registerAdvisoryCommands(program: Command, io: CliIo, run: Actio
   group
     .command('import')
     .description('import CSAF documents into the workspace: valid ones are stored as revisions, invalid ones rejected with their reason')
-    .argument('<path...>', 'CSAF files or folders (every .json below them)')
+    .argument('<path...>', 'CSAF files or folders (every .json below them), or provider-metadata.json URLs of trusted providers (https)')
     .option('--received-at <time>', 'when these documents were actually received (ISO 8601), to reconstruct the past from an archive')
     .option('--json', 'print the result as JSON')
     .action(function (this: Command, paths: string[]) {
       return run(async () => {
         const options = this.opts<{ receivedAt?: string; json?: boolean }>();
         if (options.receivedAt !== undefined && Number.isNaN(Date.parse(options.receivedAt))) throw new UsageError('--received-at must be an ISO 8601 time such as 2025-06-18T08:00:00Z');
+        const urls = paths.filter((p) => /^[a-z]+:\/\//i.test(p));
+        if (urls.length > 0) {
+          if (urls.length !== paths.length) throw new UsageError('import either provider URLs or files and folders, not both at once');
+          const synced = await withApp(this, io, (app) => syncAdvisoryProviders(app, urls));
+          if (options.json) return printJson(io, synced);
+          const lines: string[] = [];
+          for (const p of synced.providers) {
+            lines.push(`provider ${p.provider}: ${p.listed} listed, ${p.skipped} not newer than the last sync`);
+            for (const r of p.rejected) lines.push(`  rejected ${r.source}: ${r.reason}`);
+            for (const q of p.quarantined) lines.push(`  QUARANTINED ${q.source}: ${q.reason}`);
+            for (const r of p.imported) lines.push(`  imported ${r.advisoryId} version ${r.version}`);
+            lines.push(`  ${p.imported.length} imported, ${p.unchanged} unchanged, ${p.rejected.length} rejected, ${p.quarantined.length} quarantined`);
+            for (const n of p.notChecked) lines.push(`  not checked: ${n}`);
+          }
+          if (synced.findings) lines.push(findingsLine(synced.findings));
+          return printLines(io, lines);
+        }
         const progress = io.interactive ? (done: number, total: number) => io.stderr(`\rreading ${done}/${total}`) : undefined;
         const result = await withApp(this, io, (app) =>
           importAdvisoryPaths(
