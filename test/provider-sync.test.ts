@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from './support/cli-harness.js';
 import { useEngineWorkspace } from './support/engine-workspace.js';
@@ -90,6 +91,38 @@ describe.each(engines)('provider sync on $name', (engine) => {
     expect(third.stdout).toContain('1 imported, 0 unchanged, 0 rejected, 0 quarantined');
     expect(requests.filter((r) => r.endsWith('.json') && !r.includes('provider-metadata'))).toEqual(['/csaf/white/2023/good3.json']);
     expect((await cli(['-w', t.ws, 'audit', 'verify'], { env: t.env })).code).toBe(0);
+  });
+
+  it('requires a valid OpenPGP signature by the configured provider key', async () => {
+    const metadataUrl = `${base}/.well-known/csaf/provider-metadata.json`;
+    const provider = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Loopback Provider' }], format: 'object' });
+    const stranger = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Mallory' }], format: 'object' });
+    const sign = async (body: Buffer, key: openpgp.PrivateKey) =>
+      (await openpgp.sign({ message: await openpgp.createMessage({ binary: new Uint8Array(body) }), signingKeys: key, detached: true, format: 'armored' })) as string;
+    await writeFile(join(t.ws, 'keys', 'provider.asc'), provider.publicKey.armor());
+    await appendFile(join(t.ws, 'weerbaar.yaml'), `csaf_providers:\n  - metadata_url: ${metadataUrl}\n    openpgp_keys: [keys/provider.asc]\n`);
+
+    serve('/.well-known/csaf/provider-metadata.json', JSON.stringify({
+      canonical_url: metadataUrl,
+      role: 'csaf_trusted_provider',
+      publisher: { category: 'vendor', name: 'Loopback Provider', namespace: base },
+      distributions: [{ directory_url: `${base}/csaf/` }],
+    }));
+    const docs = { signed: await corpus('examples/csaf/bsi-2022-0001.json'), forged: await corpus('examples/csaf/cisco-sa-20180328-smi2.json'), unsigned: await corpus('examples/csaf/rhsa-2019_1862.json') };
+    for (const [name, body] of Object.entries(docs)) {
+      serve(`/csaf/${name}.json`, body);
+      serve(`/csaf/${name}.json.sha256`, sha('sha256', body));
+    }
+    serve('/csaf/signed.json.asc', await sign(docs.signed, provider.privateKey));
+    serve('/csaf/forged.json.asc', await sign(docs.forged, stranger.privateKey));
+    serve('/csaf/changes.csv', '"signed.json","2022-03-01T10:00:00Z"\n"forged.json","2022-02-01T10:00:00Z"\n"unsigned.json","2022-01-01T10:00:00Z"\n');
+
+    const run = await cli(['-w', t.ws, 'advisories', 'import', metadataUrl], { env: t.env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/QUARANTINED .*forged\.json: OpenPGP signature does not verify/);
+    expect(run.stdout).toMatch(/QUARANTINED .*unsigned\.json: no OpenPGP signature/);
+    expect(run.stdout).toContain('1 imported, 0 unchanged, 0 rejected, 2 quarantined');
+    expect(run.stdout).not.toContain('not checked');
   });
 
   it('prefers ROLIE feeds and refuses plain HTTP beyond loopback', async () => {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import * as openpgp from 'openpgp';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { CaseDatabase } from '../store/case-schema.js';
@@ -16,8 +17,9 @@ import { MAX_CSAF_BYTES } from './validate-csaf-files.js';
  * last sync, checks each document against its `.sha512` / `.sha256` file before anything else, and
  * imports it like a file. A document whose hash does not match — or that has no hash file at all
  * while the provider claims the trusted-provider role — is quarantined with the reason and kept
- * for inspection, never imported. Plain HTTP is refused except on loopback (requirement 3).
- * OpenPGP signature checks are not done yet: the result says so.
+ * for inspection, never imported. When the provider's OpenPGP keys are configured, every document
+ * must also carry a valid detached signature (`.asc`, requirement 19) by one of them, or it is
+ * quarantined too. Plain HTTP is refused except on loopback (requirement 3).
  */
 
 export type Fetcher = (url: string) => Promise<{ status: number; body: Buffer }>;
@@ -120,7 +122,38 @@ async function checkHash(fetcher: Fetcher, url: string, body: Buffer): Promise<{
   return undefined;
 }
 
-export async function syncProvider(db: Kysely<CaseDatabase>, who: AuditActor, metadataUrl: string, fetcher: Fetcher = httpFetcher): Promise<ProviderSyncResult> {
+/** A detached OpenPGP signature check; undefined when it verifies, else the reason. */
+async function checkSignature(fetcher: Fetcher, url: string, body: Buffer, keys: readonly openpgp.PublicKey[]): Promise<string | undefined> {
+  let armored: string;
+  try {
+    armored = (await get(fetcher, `${url}.asc`)).toString('utf8');
+  } catch {
+    return 'no OpenPGP signature (.asc), though the provider\'s key is configured';
+  }
+  try {
+    const signature = await openpgp.readSignature({ armoredSignature: armored });
+    const message = await openpgp.createMessage({ binary: new Uint8Array(body) });
+    const { signatures } = await openpgp.verify({ message, signature, verificationKeys: [...keys] });
+    await Promise.any(signatures.map((s) => s.verified));
+    return undefined;
+  } catch (error) {
+    const reason = error instanceof AggregateError ? (error.errors[0] as Error | undefined)?.message : (error as Error).message;
+    return `OpenPGP signature does not verify with the configured key: ${reason ?? 'no valid signature'}`;
+  }
+}
+
+/** Reads armored OpenPGP public keys (the provider's, as configured in weerbaar.yaml). */
+export async function readOpenpgpKeys(armored: readonly string[]): Promise<openpgp.PublicKey[]> {
+  return Promise.all(armored.map((text) => openpgp.readKey({ armoredKey: text })));
+}
+
+export async function syncProvider(
+  db: Kysely<CaseDatabase>,
+  who: AuditActor,
+  metadataUrl: string,
+  fetcher: Fetcher = httpFetcher,
+  signingKeys: readonly openpgp.PublicKey[] = [],
+): Promise<ProviderSyncResult> {
   const raw = await get(fetcher, metadataUrl);
   let metadata: z.output<typeof MetadataSchema>;
   try {
@@ -142,8 +175,10 @@ export async function syncProvider(db: Kysely<CaseDatabase>, who: AuditActor, me
     try {
       const body = await get(fetcher, url);
       const hash = await checkHash(fetcher, url, body);
+      const signature = signingKeys.length > 0 ? await checkSignature(fetcher, url, body, signingKeys) : undefined;
       if (hash && !hash.ok) fetched.push({ url, body, quarantine: hash.reason });
       else if (!hash && metadata.role === 'csaf_trusted_provider') fetched.push({ url, body, quarantine: 'no .sha512 or .sha256 file, though the provider is a trusted provider (requirement 18)' });
+      else if (signature) fetched.push({ url, body, quarantine: signature });
       else fetched.push({ url, body });
     } catch (error) {
       fetched.push({ url, fetchError: error instanceof Error ? error.message : String(error) });
@@ -174,7 +209,7 @@ export async function syncProvider(db: Kysely<CaseDatabase>, who: AuditActor, me
     const now = isoUtc(who.clock());
     if (state) await trx.updateTable('advisory_provider').set({ last_entry_at: lastEntry, last_sync_at: now }).where('metadata_url', '=', metadataUrl).execute();
     else await trx.insertInto('advisory_provider').values({ metadata_url: metadataUrl, publisher: metadata.publisher.name, last_entry_at: lastEntry, last_sync_at: now }).execute();
-    const notChecked = ['OpenPGP signatures (.asc) are not verified yet'];
+    const notChecked = signingKeys.length > 0 ? [] : ['OpenPGP signatures (.asc): no key configured for this provider in weerbaar.yaml (csaf_providers)'];
     await appendAudit(trx, who, {
       action: 'advisory.provider.sync',
       subject: `provider:${metadataUrl}`,

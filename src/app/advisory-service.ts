@@ -7,7 +7,8 @@ import { patchPolicy } from '../workspace/workspace-config.js';
 import { type AdvisoryImportOptions, type AdvisoryImportResult, importAdvisories } from '../advisory/import-advisories.js';
 import { type TimelineEvent, advisoryTimeline, resolveAdvisoryId } from '../advisory/advisory-timeline.js';
 import { type RevisionDiff, diffRevisions } from '../advisory/revision-diff.js';
-import { type ProviderSyncResult, checkTransport, syncProvider } from '../advisory/provider-sync.js';
+import { type ProviderSyncResult, checkTransport, httpFetcher, readOpenpgpKeys, syncProvider } from '../advisory/provider-sync.js';
+import { readFile } from 'node:fs/promises';
 import { type PatchImportResult, importPatches } from '../inventory/import-patches.js';
 import { validateCsafPaths } from '../advisory/validate-csaf-files.js';
 import type { CsafValidation } from '../advisory/validate-csaf.js';
@@ -101,7 +102,18 @@ export async function advisoryDiff(app: AppContext, id: string, from?: string, t
 export async function syncAdvisoryProviders(app: AppContext, urls: readonly string[]): Promise<{ providers: ProviderSyncResult[]; findings?: FindingsRun }> {
   for (const url of urls) checkTransport(url);
   const providers: ProviderSyncResult[] = [];
-  for (const url of urls) providers.push(await syncProvider(app.store.db, app, url));
+  for (const url of urls) {
+    const configured = app.workspace.config.csaf_providers?.find((p) => p.metadata_url === url);
+    const keys = [];
+    for (const file of configured?.openpgp_keys ?? []) {
+      try {
+        keys.push(...(await readOpenpgpKeys([await readFile(app.workspace.path(file), 'utf8')])));
+      } catch (error) {
+        throw new WeerbaarError('CONFIG_INVALID', `OpenPGP key ${app.workspace.path(file)} for ${url} cannot be used: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+    }
+    providers.push(await syncProvider(app.store.db, app, url, httpFetcher, keys));
+  }
   const imported = providers.some((p) => p.imported.length > 0);
   return imported ? { providers, findings: await updateFindings(app.store.db, app) } : { providers };
 }

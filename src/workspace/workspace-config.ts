@@ -66,6 +66,15 @@ export function patchPolicy(config: WorkspaceConfig): PatchPolicy {
   return config.patch_policy ?? PatchPolicySchema.parse({});
 }
 
+/** Trusted CSAF providers and the OpenPGP public keys their documents must be signed with. */
+const CsafProviderSchema = z
+  .object({
+    metadata_url: z.string().url(),
+    /** Armored OpenPGP public key files, relative to the workspace. */
+    openpgp_keys: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+
 export const WorkspaceConfigSchema = z
   .object({
     weerbaar: z.literal(1, { message: 'must be 1 (the workspace format version)' }),
@@ -83,6 +92,7 @@ export const WorkspaceConfigSchema = z
       .strict()
       .default({ signing_key: 'keys/audit-ed25519.pem', public_key: 'keys/audit-ed25519.pub.pem', checkpoints: 'audit/checkpoints' }),
     patch_policy: PatchPolicySchema.optional(),
+    csaf_providers: z.array(CsafProviderSchema).optional(),
     scenario: z.string().optional(),
   })
   .strict();
