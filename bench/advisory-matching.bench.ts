@@ -50,6 +50,9 @@ const assets: Asset[] = Array.from({ length: ASSETS }, (_, i) => {
     data_categories: [],
     depends_on: [],
     notes: null,
+    model_numbers: [],
+    skus: [],
+    hashes: [],
   };
 });
 const documents = Array.from({ length: ADVISORIES }, (_, i) => {

@@ -55,6 +55,9 @@ const gateway = (id: string, version: string | null, extra: Partial<Asset> = {})
   data_categories: [],
   depends_on: [],
   notes: null,
+  model_numbers: [],
+  skus: [],
+  hashes: [],
   ...extra,
 });
 
@@ -111,6 +114,40 @@ describe('matching a NetScaler bulletin', () => {
     expect(schemeFor({ vendor: 'Example', product: 'ADC', version: '14.1-43.50' }, { productId: 'p', name: 'p', cpe: 'cpe:2.3:a:citrix:adc:*:*:*:*:*:*:*:*', models: [], skus: [], path: '' })).toBe('netscaler');
     expect(schemeFor({ vendor: 'nginx', product: 'nginx', version: '1.25.3-rc.1' })).toBe('semver');
     expect(schemeFor({ vendor: 'Microsoft', product: 'Windows', version: '10.0.19045' })).toBe('dotted');
+  });
+});
+
+describe('model numbers, SKUs and file hashes', () => {
+  const appliance = {
+    product_tree: {
+      full_product_names: [
+        { product_id: 'MPX', name: 'Appliance firmware', product_identification_helper: { model_numbers: ['MPX 89?5*'] } },
+        { product_id: 'SKU', name: 'Appliance bundle', product_identification_helper: { skus: ['NS-*-ENT'] } },
+        { product_id: 'BIN', name: 'nsppe binary', product_identification_helper: { hashes: [{ filename: 'nsppe', file_hashes: [{ algorithm: 'SHA-256', value: 'AB'.repeat(32) }] }] } },
+      ],
+    },
+    vulnerabilities: [{ cve: 'CVE-2099-0002', product_status: { known_affected: ['MPX', 'SKU', 'BIN'] } }],
+  };
+  const device = (id: string, extra: Partial<Asset>) => ({ ...gateway(id, '14.1-43.50'), vendor: 'Other', product: 'Box', ...extra });
+
+  it('match partial model numbers and SKUs with ? and *, and file hashes exactly', () => {
+    const matches = matchAssets(appliance, [
+      device('model', { model_numbers: ['MPX 8905 FIPS'] }),
+      device('other-model', { model_numbers: ['MPX 8920'], skus: ['NS-X-STD'] }),
+      device('sku', { skus: ['NS-100-ENT'] }),
+      device('hash', { hashes: [`sha256:${'ab'.repeat(32)}`] }),
+    ]);
+    expect(matches.map((m) => `${m.assetId} ${m.evidence.map((e) => e.via).join(',')} ${m.status}`)).toEqual([
+      'model model affected',
+      'sku sku affected',
+      'hash hash affected',
+    ]);
+  });
+
+  it('treat wildcard patterns as patterns, everything else literally', () => {
+    const literal = { ...appliance, product_tree: { full_product_names: [{ product_id: 'MPX', name: 'x', product_identification_helper: { model_numbers: ['A.B(1)'] } }] } };
+    expect(matchAssets(literal, [device('dot', { model_numbers: ['AxB(1)'] })])).toEqual([]);
+    expect(matchAssets(literal, [device('same', { model_numbers: ['a.b(1)'] })])).toHaveLength(1);
   });
 });
 

@@ -20,7 +20,7 @@ export interface MatchEvidence {
   readonly productId: string;
   readonly productName: string;
   readonly path: string;
-  readonly via: 'cpe' | 'purl' | 'name';
+  readonly via: 'cpe' | 'purl' | 'hash' | 'model' | 'sku' | 'name';
   readonly statuses: readonly ProductStatus[];
   readonly versionState: RangeState;
   readonly versionReason: string;
@@ -98,6 +98,15 @@ const purlFields = memoised((purl: string): { key: string; version?: string } | 
   }
 });
 
+/**
+ * CSAF model numbers and SKUs may be partial: `?` is one character, `*` zero or more. Everything
+ * else is literal (escaped), and the pattern must match the whole value.
+ */
+const wildcard = memoised((pattern: string): RegExp => {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\?/g, '.').replace(/\*/g, '.*');
+  return new RegExp(`^${body}$`, 'i');
+});
+
 /** How surely this product is the asset's product, ignoring the version; 0 when it is not. */
 function identity(asset: Asset, product: CsafProduct): { via: MatchEvidence['via']; confidence: number; version?: string } | undefined {
   const [assetCpe, productCpe] = [cpeFields(asset.cpe), cpeFields(product.cpe)];
@@ -107,6 +116,10 @@ function identity(asset: Asset, product: CsafProduct): { via: MatchEvidence['via
   }
   const [assetPurl, productPurl] = [purlFields(asset.purl), purlFields(product.purl)];
   if (assetPurl && productPurl && assetPurl.key === productPurl.key) return { via: 'purl', confidence: 1, ...(productPurl.version ? { version: productPurl.version } : {}) };
+  // A file hash names exactly one build; reference csaf.md: prefer the hash over the file name.
+  if (product.hashes?.some((h) => asset.hashes.includes(h))) return { via: 'hash', confidence: 1 };
+  if (product.models.some((pattern) => asset.model_numbers.some((m) => wildcard(pattern).test(m)))) return { via: 'model', confidence: 0.95 };
+  if (product.skus.some((pattern) => asset.skus.some((s) => wildcard(pattern).test(s)))) return { via: 'sku', confidence: 0.95 };
   const [vendor, name] = [normalise(asset.vendor), normalise(asset.product)];
   if (!name) return undefined;
   if (product.productName) {
@@ -160,6 +173,9 @@ export class AssetIndex {
   private readonly byPurl = new Map<string, Asset[]>();
   private readonly byVendor = new Map<string, Asset[]>();
   private readonly byProduct = new Map<string, Asset[]>();
+  private readonly byHash = new Map<string, Asset[]>();
+  /** Model numbers and SKUs are matched by pattern, so the few assets that have them are scanned. */
+  private readonly withModelOrSku: Asset[] = [];
 
   constructor(readonly assets: readonly Asset[]) {
     const add = (map: Map<string, Asset[]>, key: string | undefined, asset: Asset) => {
@@ -174,6 +190,8 @@ export class AssetIndex {
       add(this.byPurl, purlFields(asset.purl)?.key, asset);
       add(this.byVendor, normalise(asset.vendor) || '-', asset);
       add(this.byProduct, normalise(asset.product) || undefined, asset);
+      for (const hash of asset.hashes) add(this.byHash, hash, asset);
+      if (asset.model_numbers.length > 0 || asset.skus.length > 0) this.withModelOrSku.push(asset);
     }
   }
 
@@ -182,6 +200,8 @@ export class AssetIndex {
     const cpe = cpeFields(product.cpe);
     for (const a of (cpe && this.byCpe.get(`${cpe.vendor}:${cpe.product}`)) || []) found.add(a);
     for (const a of this.byPurl.get(purlFields(product.purl)?.key ?? '') ?? []) found.add(a);
+    for (const hash of product.hashes ?? []) for (const a of this.byHash.get(hash) ?? []) found.add(a);
+    if (product.models.length > 0 || product.skus.length > 0) for (const a of this.withModelOrSku) found.add(a);
     if (product.productName) {
       const vendor = normalise(product.vendor);
       for (const [key, assets] of this.byVendor) {

@@ -17,6 +17,8 @@ export interface CsafProduct {
   readonly purl?: string;
   readonly models: readonly string[];
   readonly skus: readonly string[];
+  /** File hashes as `<algorithm>:<hex>` (algorithm lower case, default sha256). */
+  readonly hashes?: readonly string[];
   readonly path: string;
   /** For relationship products: the category and the component's product id. */
   readonly relationship?: { category: string; component: string; platform: string };
@@ -59,6 +61,12 @@ export function flattenProductTree(document: unknown): Map<string, CsafProduct> 
       ...(context.range ? { range: context.range } : {}),
       ...(asString(helper['cpe']) ? { cpe: asString(helper['cpe']) } : {}),
       ...((asString(helper['purl']) ?? purls[0]) ? { purl: asString(helper['purl']) ?? purls[0] } : {}),
+      hashes: asArray(helper['hashes']).flatMap((h) =>
+        asArray(asObject(h)?.['file_hashes']).flatMap((fh) => {
+          const value = asString(asObject(fh)?.['value']);
+          return value ? [`${(asString(asObject(fh)?.['algorithm']) ?? 'sha256').toLowerCase().replace(/-/g, '')}:${value.toLowerCase()}`] : [];
+        }),
+      ),
       models: asArray(helper['model_numbers']).map(asString).filter((m): m is string => !!m),
       skus: asArray(helper['skus']).map(asString).filter((m): m is string => !!m),
       path,

@@ -213,6 +213,15 @@ describe('CycloneDX', () => {
       ...extra,
     }, null, 2);
 
+  it('reads component hashes and model numbers, and CSV lists of them', async () => {
+    const text = bom('1.6').replace('"purl": "pkg:generic/openssl@3.0.13"', `"purl": "pkg:generic/openssl@3.0.13", "hashes": [{ "alg": "SHA-256", "content": "${'AB'.repeat(32)}" }], "properties": [{ "name": "weerbaar:model_numbers", "value": "MPX 8905;MPX 8910" }]`);
+    await importInventory(store.db, who, [await file('hashes.cdx.json', text)]);
+    const openssl = (await loadInventory(store.db)).assets.find((a) => a.id === 'openssl');
+    expect(openssl).toMatchObject({ hashes: [`sha256:${'ab'.repeat(32)}`], model_numbers: ['MPX 8905', 'MPX 8910'] });
+    const csv = await file('assets.csv', 'id,name,kind,skus,hashes\nbox,Box,device,NS-1;NS-2,sha256:zz\n');
+    expect(await rejected([csv])).toEqual([expect.stringMatching(/^assets\.csv:2 hashes\[0\] must be <algorithm>:<hex digest>/)]);
+  });
+
   it.each(['1.5', '1.6'])('turns components of a %s BOM into assets with cpe, purl, version and dependencies', async (version) => {
     await importInventory(store.db, who, [await file('sbom.cdx.json', bom(version))]);
     const inv = await loadInventory(store.db);

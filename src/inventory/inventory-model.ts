@@ -117,6 +117,17 @@ export const AssetSchema = z
     data_categories: IdList,
     depends_on: IdList,
     notes: OptionalText,
+    model_numbers: z.array(z.string().trim().min(1)).default([]),
+    skus: z.array(z.string().trim().min(1)).default([]),
+    hashes: z
+      .array(
+        z
+          .string()
+          .trim()
+          .toLowerCase()
+          .regex(/^[a-z0-9-]+:[0-9a-f]{32,}$/, 'must be <algorithm>:<hex digest>, e.g. sha256:9f86d0…'),
+      )
+      .default([]),
   })
   .strict();
 

@@ -58,6 +58,9 @@ export async function loadInventory(db: Kysely<CaseDatabase>): Promise<Inventory
       data_categories: categoriesOfAsset.get(r.id) ?? [],
       depends_on: dependenciesOfAsset.get(r.id) ?? [],
       notes: r.notes,
+      model_numbers: JSON.parse(r.model_numbers) as string[],
+      skus: JSON.parse(r.skus) as string[],
+      hashes: JSON.parse(r.hashes) as string[],
     })),
     partners: partnerRows.map((r) => ({
       id: r.id,
@@ -80,7 +83,14 @@ export async function loadInventory(db: Kysely<CaseDatabase>): Promise<Inventory
 
 /** Sorts and de-duplicates list fields, so that order in an input file is not a change. */
 export function normaliseAsset(asset: Asset): Asset {
-  return { ...asset, data_categories: sortedUnique(asset.data_categories), depends_on: sortedUnique(asset.depends_on) };
+  return {
+    ...asset,
+    data_categories: sortedUnique(asset.data_categories),
+    depends_on: sortedUnique(asset.depends_on),
+    model_numbers: sortedUnique(asset.model_numbers),
+    skus: sortedUnique(asset.skus),
+    hashes: sortedUnique(asset.hashes),
+  };
 }
 
 export function normaliseInterface(entity: Interface): Interface {
@@ -113,6 +123,9 @@ export async function writeAsset(db: Kysely<CaseDatabase>, value: Asset, isNew: 
     owner: value.owner,
     location: value.location,
     notes: value.notes,
+    model_numbers: JSON.stringify(value.model_numbers),
+    skus: JSON.stringify(value.skus),
+    hashes: JSON.stringify(value.hashes),
   };
   await upsertRow(db, 'asset', value.id, row, isNew, now);
 }

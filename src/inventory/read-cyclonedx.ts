@@ -34,6 +34,7 @@ interface ComponentShape {
   manufacturer?: { name?: string };
   publisher?: string;
   properties?: { name: string; value?: string }[];
+  hashes?: { alg: string; content: string }[];
   components?: ComponentShape[];
 }
 
@@ -52,6 +53,7 @@ const ComponentSchema: z.ZodType<ComponentShape> = z.lazy(() =>
       manufacturer: z.object({ name: z.string().optional() }).optional(),
       publisher: z.string().optional(),
       properties: z.array(PropertySchema).optional(),
+      hashes: z.array(z.object({ alg: z.string(), content: z.string() })).optional(),
       components: z.array(ComponentSchema).optional(),
     })
     .loose(),
@@ -118,6 +120,10 @@ export function readCycloneDx(source: StructuredSource, batch: InventoryBatch, p
       data_categories: splitList(prop('data_categories')),
       depends_on: [...new Set(dependsOn.get(id) ?? [])],
       notes: prop('notes') ?? component.description,
+      model_numbers: splitList(prop('model_numbers')),
+      skus: splitList(prop('skus')),
+      // CycloneDX names algorithms like "SHA-256"; CSAF like "sha256".
+      hashes: (component.hashes ?? []).map((h) => `${h.alg.toLowerCase().replace(/-/g, '')}:${h.content.toLowerCase()}`),
     };
     const result = validateAt(AssetSchema, source, path, dropUndefined(candidate));
     if (!result.ok) {

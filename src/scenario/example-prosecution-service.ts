@@ -69,6 +69,9 @@ function asset(fields: Partial<Asset> & Pick<Asset, 'id' | 'name' | 'kind'>): As
     data_categories: [],
     depends_on: [],
     notes: null,
+    model_numbers: [],
+    skus: [],
+    hashes: [],
     ...fields,
   };
 }

@@ -236,6 +236,15 @@ const m0006_providers: Migration = {
   },
 };
 
+/** Identification helpers CSAF product trees use besides CPE and purl: model numbers, SKUs, file hashes. */
+const m0007_asset_identifiers: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const column of ['model_numbers', 'skus', 'hashes']) {
+      await db.schema.alterTable('asset').addColumn(column, 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    }
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -243,6 +252,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0004_asset_versions': m0004_asset_versions,
   '0005_finding_protocol': m0005_finding_protocol,
   '0006_providers': m0006_providers,
+  '0007_asset_identifiers': m0007_asset_identifiers,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -55,6 +55,10 @@ export interface AssetTable {
   owner: string | null;
   location: string | null;
   notes: string | null;
+  /** Canonical JSON arrays of strings (hashes as `<algorithm>:<hex>`). */
+  model_numbers: string;
+  skus: string;
+  hashes: string;
   created_at: string;
   updated_at: string;
 }
