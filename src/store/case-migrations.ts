@@ -245,6 +245,27 @@ const m0007_asset_identifiers: Migration = {
   },
 };
 
+/** Evidence custody: every file that entered the vault, content-addressed, with who, when and from where. */
+const m0008_evidence: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('evidence_file')
+      .addColumn('sha256', 'text', (c) => c.primaryKey())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('format', 'text', (c) => c.notNull())
+      .addColumn('compression', 'text')
+      .addColumn('original_path', 'text', (c) => c.notNull())
+      .addColumn('container_sha256', 'text')
+      .addColumn('host', 'text')
+      .addColumn('timezone', 'text')
+      .addColumn('date_order', 'text')
+      .addColumn('added_by', 'text', (c) => c.notNull())
+      .addColumn('added_at', 'text', (c) => c.notNull())
+      .addColumn('vault_path', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -253,6 +274,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0005_finding_protocol': m0005_finding_protocol,
   '0006_providers': m0006_providers,
   '0007_asset_identifiers': m0007_asset_identifiers,
+  '0008_evidence': m0008_evidence,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

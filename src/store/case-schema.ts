@@ -212,6 +212,25 @@ export interface AdvisoryQuarantineTable {
   document: string;
 }
 
+export interface EvidenceFileTable {
+  sha256: string;
+  size: number;
+  /** The detected or declared log format (see src/ingest/detect-format.ts). */
+  format: string;
+  /** gzip when the stored bytes are compressed (a rotated log). */
+  compression: string | null;
+  /** Where it came from: a path, or `<archive>!/<entry path>` for a file inside a triage tarball. */
+  original_path: string;
+  container_sha256: string | null;
+  host: string | null;
+  timezone: string | null;
+  date_order: string | null;
+  added_by: string;
+  added_at: string;
+  /** Relative to the workspace. */
+  vault_path: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -229,6 +248,7 @@ export interface CaseDatabase {
   finding_exception: FindingExceptionTable;
   advisory_provider: AdvisoryProviderTable;
   advisory_quarantine: AdvisoryQuarantineTable;
+  evidence_file: EvidenceFileTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

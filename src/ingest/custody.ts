@@ -1,0 +1,222 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import type { Kysely } from 'kysely';
+import tar from 'tar-stream';
+import type { CaseDatabase } from '../store/case-schema.js';
+import { type AuditActor, appendAudit } from '../audit/audit-log.js';
+import { WeerbaarError } from '../shared/errors.js';
+import { describeFsError } from '../shared/text-input.js';
+import { isoUtc } from '../shared/time.js';
+import { type LogFormat, detectFormat } from './detect-format.js';
+
+/**
+ * Evidence custody. Every file is streamed into the vault while it is hashed (SHA-256), stored
+ * under its hash and made read-only, and recorded with who added it, when, from which path (or
+ * which entry of which triage tarball), its size and format. The same content twice is recorded
+ * once; the second add says where the first copy came from. Triage tarballs (.tar, .tar.gz, .tgz)
+ * are walked entry by entry, each file its own piece of evidence, the tarball itself too.
+ */
+
+export interface EvidenceOptions {
+  readonly format?: LogFormat;
+  readonly host?: string;
+  readonly timezone?: string;
+  readonly dateOrder?: 'mdy' | 'dmy' | 'ymd';
+}
+
+export interface AddedEvidence {
+  readonly sha256: string;
+  readonly originalPath: string;
+  readonly size: number;
+  readonly format: LogFormat | 'tar';
+  readonly status: 'added' | 'already-present';
+  /** For a repeat: where the stored copy came from. */
+  readonly firstSeenAs?: string;
+}
+
+export interface VaultLocation {
+  readonly workspaceDir: string;
+  /** The vault folder, relative to the workspace (weerbaar.yaml `vault`). */
+  readonly vault: string;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+/** Streams `source` into a temporary vault file, hashing as it goes; returns hash, size and the first bytes. */
+async function intoVault(source: Readable, vault: VaultLocation): Promise<{ sha256: string; size: number; head: Buffer; temp: string }> {
+  const tmpDir = join(vault.workspaceDir, vault.vault, 'tmp');
+  await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  const temp = join(tmpDir, randomUUID());
+  const hash = createHash('sha256');
+  let size = 0;
+  const heads: Buffer[] = [];
+  let headLength = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (headLength < HEAD_BYTES) {
+        heads.push(chunk.subarray(0, HEAD_BYTES - headLength));
+        headLength += Math.min(chunk.length, HEAD_BYTES - headLength);
+      }
+      done(null, chunk);
+    },
+  });
+  await pipeline(source, tap, createWriteStream(temp, { mode: 0o600 }));
+  return { sha256: hash.digest('hex'), size, head: Buffer.concat(heads), temp };
+}
+
+function isGzip(head: Buffer): boolean {
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** The first bytes of a gzip member, decompressed as far as the head allows (for format sniffing). */
+function gunzipHead(head: Buffer): Buffer {
+  try {
+    return gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a truncated head */ });
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+function isTar(path: string, head: Buffer): boolean {
+  const plain = isGzip(head) ? gunzipHead(head) : head;
+  return /\.(tar|tgz|tar\.gz)$/i.test(path) || plain.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+export async function addEvidence(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLocation, paths: readonly string[], options: EvidenceOptions = {}): Promise<AddedEvidence[]> {
+  const results: AddedEvidence[] = [];
+  for (const path of paths) {
+    for (const file of await expand(resolve(path))) {
+      results.push(...(await addFile(db, who, vault, file, options)));
+    }
+  }
+  return results;
+}
+
+async function expand(path: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new WeerbaarError('INVALID_INPUT', `${path} cannot be read: ${describeFsError(error)}`, { cause: error });
+  }
+  if (!info.isDirectory()) return [path];
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const nested = await Promise.all(entries.filter((e) => e.isDirectory() || e.isFile()).map((e) => expand(join(path, e.name))));
+  return nested.flat();
+}
+
+async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLocation, file: string, options: EvidenceOptions): Promise<AddedEvidence[]> {
+  const stored = await intoVault(createReadStream(file), vault);
+  const tarball = isTar(file, stored.head);
+  const own = await record(db, who, vault, stored, { originalPath: file, container: null, format: tarball ? 'tar' : undefined }, options);
+  if (!tarball) return [own];
+  const results = [own];
+  const extract = tar.extract();
+  const source = createReadStream(join(vault.workspaceDir, vaultPath(vault, own.sha256)));
+  const done = pipeline(isGzip(stored.head) ? source.pipe(createGunzip()) : source, extract);
+  for await (const entry of extract) {
+    if (entry.header.type !== 'file') {
+      entry.resume();
+      continue;
+    }
+    const inner = await intoVault(Readable.from(entry), vault);
+    results.push(await record(db, who, vault, inner, { originalPath: `${file}!/${entry.header.name}`, container: own.sha256 }, options));
+  }
+  await done;
+  return results;
+}
+
+/** Where content with this hash lives, relative to the workspace. */
+export function vaultPath(vault: VaultLocation, sha256: string): string {
+  return join(vault.vault, 'sha256', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+}
+
+async function record(
+  db: Kysely<CaseDatabase>,
+  who: AuditActor,
+  vault: VaultLocation,
+  stored: { sha256: string; size: number; head: Buffer; temp: string },
+  origin: { originalPath: string; container: string | null; format?: 'tar' },
+  options: EvidenceOptions,
+): Promise<AddedEvidence> {
+  const existing = await db.selectFrom('evidence_file').select(['original_path']).where('sha256', '=', stored.sha256).executeTakeFirst();
+  const gz = isGzip(stored.head);
+  const format = origin.format ?? options.format ?? detectFormat(origin.originalPath, gz ? gunzipHead(stored.head) : stored.head);
+  if (existing) {
+    await rm(stored.temp, { force: true });
+    return { sha256: stored.sha256, originalPath: origin.originalPath, size: stored.size, format, status: 'already-present', firstSeenAs: existing.original_path };
+  }
+  const relativePath = vaultPath(vault, stored.sha256);
+  const target = join(vault.workspaceDir, relativePath);
+  await mkdir(join(target, '..'), { recursive: true, mode: 0o700 });
+  await rename(stored.temp, target);
+  await chmod(target, 0o444);
+  const at = isoUtc(who.clock());
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('evidence_file')
+      .values({
+        sha256: stored.sha256,
+        size: stored.size,
+        format,
+        compression: gz ? 'gzip' : null,
+        original_path: origin.originalPath,
+        container_sha256: origin.container,
+        host: options.host ?? null,
+        timezone: options.timezone ?? null,
+        date_order: options.dateOrder ?? null,
+        added_by: who.actor,
+        added_at: at,
+        vault_path: relativePath,
+      })
+      .execute();
+    await appendAudit(trx, who, {
+      action: 'evidence.add',
+      subject: `evidence:${stored.sha256}`,
+      details: { original_path: origin.originalPath, size: stored.size, format, container: origin.container, host: options.host ?? null },
+    });
+  });
+  return { sha256: stored.sha256, originalPath: origin.originalPath, size: stored.size, format, status: 'added' };
+}
+
+export interface EvidenceRecord {
+  readonly sha256: string;
+  readonly size: number;
+  readonly format: string;
+  readonly compression: string | null;
+  readonly originalPath: string;
+  readonly container: string | null;
+  readonly host: string | null;
+  readonly addedBy: string;
+  readonly addedAt: string;
+  readonly vaultPath: string;
+  /** Parsed events and failed lines; null while the file has not been parsed (parsers: issue 4, next step). */
+  readonly events: number | null;
+  readonly failures: number | null;
+}
+
+export async function listEvidence(db: Kysely<CaseDatabase>): Promise<EvidenceRecord[]> {
+  const rows = await db.selectFrom('evidence_file').selectAll().orderBy('added_at').orderBy('original_path').execute();
+  return rows.map((r) => ({
+    sha256: r.sha256,
+    size: Number(r.size),
+    format: r.format,
+    compression: r.compression,
+    originalPath: r.original_path,
+    container: r.container_sha256,
+    host: r.host,
+    addedBy: r.added_by,
+    addedAt: r.added_at,
+    vaultPath: r.vault_path,
+    events: null,
+    failures: null,
+  }));
+}
+
