@@ -1,0 +1,34 @@
+import type { Scalar, QueryNode } from './query-node.js';
+import type { SqlDialect } from './sql-compiler.js';
+
+/**
+ * The event store as the rest of the platform sees it. Parsers never talk to an engine: the ingest
+ * pipeline writes batches as CSV files in the column order of event-schema.ts (timestamps as epoch
+ * milliseconds, JSON as text, empty = NULL) and hands them to `loadCsv`, which every columnar
+ * engine bulk-loads natively (DuckDB `read_csv`, ClickHouse `FORMAT CSV`). Queries arrive as
+ * query nodes and are rendered by the engine's dialect.
+ */
+
+export type EventTable = 'events' | 'parse_failures';
+
+export type Row = Record<string, Scalar>;
+
+export interface EventStore {
+  readonly engine: string;
+  /** Where the store lives, for messages (never contains secrets). */
+  readonly description: string;
+  readonly dialect: SqlDialect;
+  /** Bulk-loads a CSV batch into `table`; returns the number of rows loaded. */
+  loadCsv(table: EventTable, csvPath: string): Promise<number>;
+  /** Runs a query node; timestamps must be selected through `epochMs`, integers come back as numbers. */
+  query(node: QueryNode): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+export interface DuckdbEventStoreSettings {
+  readonly engine: 'duckdb';
+  /** Absolute path of the database file, or `:memory:`. */
+  readonly path: string;
+}
+
+export type EventStoreSettings = DuckdbEventStoreSettings;
