@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { detectStructuredFormat } from './structured-parser.js';
 
 /**
  * Which log format a file holds, from its path first (NetScaler writes fixed file names, rotated
@@ -13,6 +14,8 @@ export const LOG_FORMATS = [
   'shell-audit',
   'cron',
   'combined',
+  'data-access',
+  'flow',
   'jsonl',
   'csv',
   'unknown',
@@ -38,10 +41,18 @@ export function uncompressedName(path: string): string {
 
 export function detectFormat(path: string, head: Buffer): LogFormat {
   const name = uncompressedName(path).toLowerCase();
-  for (const [pattern, format] of BY_NAME) if (pattern.test(name)) return format;
-  const firstLine = head.subarray(0, Math.max(0, head.indexOf(0x0a) >= 0 ? head.indexOf(0x0a) : head.length)).toString('latin1');
+  const text = head.toString('latin1');
+  const firstLine = text.split('\n').find((line) => line.trim() !== '') ?? '';
+  // A `.json` file is one document (a report, a fixture), not a log of one object per line.
+  if (/\.json$/.test(name)) return 'unknown';
+  for (const [pattern, format] of BY_NAME) {
+    if (!pattern.test(name)) continue;
+    // JSONL and CSV are containers: the keys or header say whether it is an audit or a flow log.
+    if (format === 'jsonl' || format === 'csv') return detectStructuredFormat(firstLine) ?? format;
+    return format;
+  }
   if (/^<\d{1,3}>/.test(firstLine) || /\b(SSLVPN|AAA|AAATM|UI|TCP|SSLLOG|EVENT) [A-Z_]+ \d+ /.test(firstLine)) return 'netscaler-syslog';
   if (/^\S+ \S+ \S+ \[[^\]]+\] "[A-Z]+ /.test(firstLine)) return 'combined';
-  if (/^\s*\{/.test(firstLine)) return 'jsonl';
+  if (/^\s*\{/.test(firstLine)) return detectStructuredFormat(firstLine) ?? 'jsonl';
   return 'unknown';
 }
