@@ -36,7 +36,8 @@ describe.each(engines)('evidence custody on $name', (engine) => {
 
     const first = await cli(['-w', t.ws, 'evidence', 'add', '--json', '--host', 'ns-gw-01', '--tz', 'Europe/Amsterdam', logs, triage], { env: t.env });
     expect(first.code).toBe(0);
-    const added = JSON.parse(first.stdout) as Added[];
+    const result = JSON.parse(first.stdout) as { added: Added[]; parsed: { sha256: string; dataset: string; events: number; failures: number; lines: number }[] };
+    const added = result.added;
     expect(added.find((e) => e.originalPath.endsWith('/ns.log'))).toMatchObject({ status: 'added', format: 'netscaler-syslog' });
     expect(added.find((e) => e.originalPath.endsWith('/ns.log.1.gz'))).toMatchObject({ status: 'added', format: 'netscaler-syslog' });
     expect(added.find((e) => e.originalPath === triage)).toMatchObject({ format: 'tar' });
@@ -54,10 +55,36 @@ describe.each(engines)('evidence custody on $name', (engine) => {
     expect(again.stdout).toContain(`0 added, ${added.length} already present`);
     expect(again.stdout).toContain(`is identical to ${join(logs, 'ns.log')}: not stored again`);
 
-    const list = JSON.parse((await cli(['-w', t.ws, 'evidence', 'list', '--json'], { env: t.env })).stdout) as { sha256: string; size: number; format: string; host: string; events: number | null }[];
+    type Listed = { sha256: string; size: number; format: string; host: string; events: number | null; failures: number | null; originalPath: string };
+    const list = JSON.parse((await cli(['-w', t.ws, 'evidence', 'list', '--json'], { env: t.env })).stdout) as Listed[];
     const distinct = new Set(added.map((e) => e.sha256));
     expect(list).toHaveLength(distinct.size);
-    expect(list.find((e) => e.sha256 === ns.sha256)).toMatchObject({ size: ns.size, format: 'netscaler-syslog', host: 'ns-gw-01', events: null });
+    // Every file with a parser was parsed once; the tarball itself is a container, not a log.
+    const nsParsed = result.parsed.find((p) => p.sha256 === ns.sha256)!;
+    expect(nsParsed.dataset).toBe('netscaler.syslog');
+    expect(nsParsed.events).toBeGreaterThan(0);
+    expect(list.find((e) => e.sha256 === ns.sha256)).toMatchObject({ size: ns.size, format: 'netscaler-syslog', host: 'ns-gw-01', events: nsParsed.events, failures: nsParsed.failures });
+    expect(list.find((e) => e.originalPath === triage)).toMatchObject({ format: 'tar', events: null, failures: null });
+    const shell = list.filter((e) => e.format === 'shell-audit');
+    expect(shell.length).toBeGreaterThan(0);
+    for (const file of shell) expect(file.events).toBeGreaterThan(0);
+    // Re-adding parsed nothing again.
+    expect(again.stdout).toContain('0 files parsed');
+
+    // What did not parse is listed with file, line and reason, and counted.
+    const failures = JSON.parse((await cli(['-w', t.ws, 'evidence', 'failures', '--json', '--limit', '1000'], { env: t.env })).stdout) as { total: number; failures: { path: string; line: number; reason: string }[] };
+    expect(failures.total).toBe(list.reduce((n, e) => n + (e.failures ?? 0), 0));
+    for (const f of failures.failures) {
+      expect(f.line).toBeGreaterThan(0);
+      expect(f.reason.length).toBeGreaterThan(3);
+    }
+
+    // The coverage ledger has a source per host and log type.
+    const coverage = JSON.parse((await cli(['-w', t.ws, 'evidence', 'coverage', '--json'], { env: t.env })).stdout) as { host: string; dataset: string; events: number; files: unknown[] }[];
+    expect(coverage.map((c) => c.dataset)).toEqual(expect.arrayContaining(['netscaler.syslog', 'netscaler.shell']));
+    expect(coverage.reduce((n, c) => n + c.events, 0)).toBe(list.reduce((n, e) => n + (e.events ?? 0), 0));
+    const table = await cli(['-w', t.ws, 'evidence', 'coverage'], { env: t.env });
+    expect(table.stdout).toMatch(/HOST\s+LOG\s+FIRST/);
     expect((await cli(['-w', t.ws, 'audit', 'verify'], { env: t.env })).code).toBe(0);
   });
 

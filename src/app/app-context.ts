@@ -2,6 +2,8 @@ import { userInfo } from 'node:os';
 import { type CaseStore, type CaseStoreSettings, openCaseStore } from '../store/case-store.js';
 import { caseStoreOwner, checkCaseStoreOwner, claimCaseStore, clearCaseStore } from '../store/case-store-owner.js';
 import type { AuditActor } from '../audit/audit-log.js';
+import { DuckdbEventStore } from '../store/duckdb-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { WeerbaarError } from '../shared/errors.js';
 import { type Clock, systemClock } from '../shared/time.js';
 import { type Workspace, openWorkspace, resolveWorkspaceDir } from '../workspace/workspace.js';
@@ -20,6 +22,8 @@ export interface AppEnvironment {
 export interface AppContext extends AuditActor {
   readonly workspace: Workspace;
   readonly store: CaseStore;
+  /** The event store, opened on first use (DuckDB takes a file lock, so only commands that need it open it). */
+  events(): Promise<EventStore>;
   close(): Promise<void>;
 }
 
@@ -53,12 +57,20 @@ export async function contextFor(
     await store.close();
     throw error;
   }
+  let events: Promise<EventStore> | null = null;
   return {
     workspace,
     store,
     actor: resolveActor(options.actor, environment.env),
     clock: environment.clock ?? systemClock,
-    close: () => store.close(),
+    events: () => (events ??= DuckdbEventStore.open({ engine: 'duckdb', path: workspace.path(workspace.config.event_store.path) })),
+    close: async () => {
+      try {
+        if (events) await (await events).close();
+      } finally {
+        await store.close();
+      }
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import { WeerbaarError } from '../shared/errors.js';
 import { describeFsError } from '../shared/text-input.js';
 import { isoUtc } from '../shared/time.js';
 import { type LogFormat, detectFormat } from './detect-format.js';
+import type { FieldMapping } from './field-mapping.js';
 
 /**
  * Evidence custody. Every file is streamed into the vault while it is hashed (SHA-256), stored
@@ -27,6 +28,8 @@ export interface EvidenceOptions {
   readonly host?: string;
   readonly timezone?: string;
   readonly dateOrder?: 'mdy' | 'dmy' | 'ymd';
+  /** Field mapping for generic JSONL/CSV files (field-mapping.ts), stored with each file. */
+  readonly mapping?: FieldMapping;
 }
 
 export interface AddedEvidence {
@@ -115,7 +118,8 @@ async function expand(path: string): Promise<string[]> {
 async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLocation, file: string, options: EvidenceOptions): Promise<AddedEvidence[]> {
   const stored = await intoVault(createReadStream(file), vault);
   const tarball = isTar(file, stored.head);
-  const own = await record(db, who, vault, stored, { originalPath: file, container: null, format: tarball ? 'tar' : undefined }, options);
+  const mtime = (await stat(file)).mtime;
+  const own = await record(db, who, vault, stored, { originalPath: file, container: null, format: tarball ? 'tar' : undefined, mtime }, options);
   if (!tarball) return [own];
   const results = [own];
   const extract = tar.extract();
@@ -127,7 +131,8 @@ async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLo
       continue;
     }
     const inner = await intoVault(Readable.from(entry), vault);
-    results.push(await record(db, who, vault, inner, { originalPath: `${file}!/${entry.header.name}`, container: own.sha256 }, options));
+    const origin = { originalPath: `${file}!/${entry.header.name}`, container: own.sha256, mtime: entry.header.mtime ?? null };
+    results.push(await record(db, who, vault, inner, origin, options));
   }
   await done;
   return results;
@@ -143,7 +148,7 @@ async function record(
   who: AuditActor,
   vault: VaultLocation,
   stored: { sha256: string; size: number; head: Buffer; temp: string },
-  origin: { originalPath: string; container: string | null; format?: 'tar' },
+  origin: { originalPath: string; container: string | null; format?: 'tar'; mtime: Date | null },
   options: EvidenceOptions,
 ): Promise<AddedEvidence> {
   const existing = await db.selectFrom('evidence_file').select(['original_path']).where('sha256', '=', stored.sha256).executeTakeFirst();
@@ -175,6 +180,8 @@ async function record(
         added_by: who.actor,
         added_at: at,
         vault_path: relativePath,
+        source_mtime: origin.mtime ? isoUtc(origin.mtime) : null,
+        field_mapping: options.mapping ? JSON.stringify(options.mapping) : null,
       })
       .execute();
     await appendAudit(trx, who, {
@@ -197,13 +204,27 @@ export interface EvidenceRecord {
   readonly addedBy: string;
   readonly addedAt: string;
   readonly vaultPath: string;
-  /** Parsed events and failed lines; null while the file has not been parsed (parsers: issue 4, next step). */
+  readonly timezone: string | null;
+  readonly dateOrder: 'mdy' | 'dmy' | 'ymd' | null;
+  readonly sourceMtime: string | null;
+  /** Parsed events and failed lines; null while the file has not been parsed (a tarball, or a format without a parser). */
   readonly events: number | null;
   readonly failures: number | null;
+  readonly firstEvent: string | null;
+  readonly lastEvent: string | null;
+  /** Set when the file could not be read to its end (a truncated gzip rotation). */
+  readonly readError: string | null;
 }
 
 export async function listEvidence(db: Kysely<CaseDatabase>): Promise<EvidenceRecord[]> {
-  const rows = await db.selectFrom('evidence_file').selectAll().orderBy('added_at').orderBy('original_path').execute();
+  const rows = await db
+    .selectFrom('evidence_file')
+    .leftJoin('evidence_parse', 'evidence_parse.sha256', 'evidence_file.sha256')
+    .selectAll('evidence_file')
+    .select(['evidence_parse.events', 'evidence_parse.failures', 'evidence_parse.first_event', 'evidence_parse.last_event', 'evidence_parse.read_error'])
+    .orderBy('evidence_file.added_at')
+    .orderBy('evidence_file.original_path')
+    .execute();
   return rows.map((r) => ({
     sha256: r.sha256,
     size: Number(r.size),
@@ -215,8 +236,14 @@ export async function listEvidence(db: Kysely<CaseDatabase>): Promise<EvidenceRe
     addedBy: r.added_by,
     addedAt: r.added_at,
     vaultPath: r.vault_path,
-    events: null,
-    failures: null,
+    timezone: r.timezone,
+    dateOrder: r.date_order as EvidenceRecord['dateOrder'],
+    sourceMtime: r.source_mtime,
+    events: r.events === null ? null : Number(r.events),
+    failures: r.failures === null ? null : Number(r.failures),
+    firstEvent: r.first_event,
+    lastEvent: r.last_event,
+    readError: r.read_error,
   }));
 }
 

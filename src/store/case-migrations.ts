@@ -266,6 +266,31 @@ const m0008_evidence: Migration = {
   },
 };
 
+/** What parsing made of each evidence file: counts, time span and time quality (the coverage ledger's input). */
+const m0009_evidence_parse: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('evidence_parse')
+      .addColumn('sha256', 'text', (c) => c.primaryKey().references('evidence_file.sha256'))
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('lines', 'bigint', (c) => c.notNull())
+      .addColumn('bytes', 'bigint', (c) => c.notNull())
+      .addColumn('events', 'bigint', (c) => c.notNull())
+      .addColumn('failures', 'bigint', (c) => c.notNull())
+      .addColumn('first_event', 'text')
+      .addColumn('last_event', 'text')
+      .addColumn('time_quality', 'text', (c) => c.notNull())
+      .addColumn('read_error', 'text')
+      .addColumn('parsed_at', 'text', (c) => c.notNull())
+      .execute();
+    // The file's own modification time (or the tar entry's): the anchor for inferring the year of
+    // BSD syslog lines. Null for files added before this migration.
+    await db.schema.alterTable('evidence_file').addColumn('source_mtime', 'text').execute();
+    // The field mapping (JSON) given for a generic JSONL/CSV file, kept so a re-parse reads it alike.
+    await db.schema.alterTable('evidence_file').addColumn('field_mapping', 'text').execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -275,6 +300,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0006_providers': m0006_providers,
   '0007_asset_identifiers': m0007_asset_identifiers,
   '0008_evidence': m0008_evidence,
+  '0009_evidence_parse': m0009_evidence_parse,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

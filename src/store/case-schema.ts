@@ -212,6 +212,21 @@ export interface AdvisoryQuarantineTable {
   document: string;
 }
 
+export interface EvidenceParseTable {
+  sha256: string;
+  dataset: string;
+  lines: number;
+  bytes: number;
+  events: number;
+  failures: number;
+  first_event: string | null;
+  last_event: string | null;
+  /** JSON object: time quality → number of events. */
+  time_quality: string;
+  read_error: string | null;
+  parsed_at: string;
+}
+
 export interface EvidenceFileTable {
   sha256: string;
   size: number;
@@ -229,6 +244,10 @@ export interface EvidenceFileTable {
   added_at: string;
   /** Relative to the workspace. */
   vault_path: string;
+  /** The file's own mtime (or its tar entry's), ISO UTC. */
+  source_mtime: string | null;
+  /** JSON of the field mapping for generic JSONL/CSV evidence. */
+  field_mapping: string | null;
 }
 
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
@@ -249,6 +268,7 @@ export interface CaseDatabase {
   advisory_provider: AdvisoryProviderTable;
   advisory_quarantine: AdvisoryQuarantineTable;
   evidence_file: EvidenceFileTable;
+  evidence_parse: EvidenceParseTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

@@ -39,6 +39,7 @@ export async function checkCaseStoreOwner(db: Kysely<CaseDatabase>, workspaceId:
 export async function clearCaseStore(db: Kysely<CaseDatabase>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const table of [
+      'evidence_parse',
       'evidence_file',
       'advisory_quarantine',
       'advisory_provider',

@@ -82,6 +82,10 @@ export const WorkspaceConfigSchema = z
     organisation: z.string().trim().min(1),
     timezone: z.string().refine(isValidTimeZone, 'is not an IANA time-zone name (such as Europe/Amsterdam)'),
     case_store: z.discriminatedUnion('engine', [SqliteStoreSchema, PostgresStoreSchema]).default({ engine: 'sqlite', path: 'case.sqlite' }),
+    /** The event store: normalised log events. DuckDB embedded by default; ClickHouse with the scale-out issue. */
+    event_store: z
+      .discriminatedUnion('engine', [z.object({ engine: z.literal('duckdb'), path: z.string().min(1).default('events.duckdb') }).strict()])
+      .default({ engine: 'duckdb', path: 'events.duckdb' }),
     vault: z.string().min(1).default('vault'),
     audit: z
       .object({
@@ -114,6 +118,7 @@ export function serialiseWorkspaceConfig(config: WorkspaceConfig): string {
   const header = [
     '# Weerbaar workspace configuration (docs/configuration.md).',
     '# case_store.engine: sqlite (embedded, default) or postgres (team server; URL from url_env).',
+    '# event_store.engine: duckdb (embedded, default); path relative to the workspace.',
   ].join('\n');
   return `${header}\n${stringify(config)}`;
 }

@@ -40,6 +40,7 @@ export async function initWorkspace(dir: string, options: InitOptions = {}): Pro
     organisation: options.organisation?.trim() || basename(absolute),
     timezone,
     case_store: options.caseStore ?? { engine: 'sqlite', path: 'case.sqlite' },
+    event_store: { engine: 'duckdb', path: 'events.duckdb' },
     vault: 'vault',
     audit: { signing_key: 'keys/audit-ed25519.pem', public_key: 'keys/audit-ed25519.pub.pem', checkpoints: 'audit/checkpoints' },
     ...(options.scenario ? { scenario: options.scenario } : {}),

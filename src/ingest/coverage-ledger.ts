@@ -1,0 +1,265 @@
+import { basename, dirname } from 'node:path';
+import type { EventStore } from '../store/event-store.js';
+import { and, col, count, epochMs, eq, hour, isNull, max, min, not, select, val } from '../store/query-node.js';
+import { datasetFor } from './parser-registry.js';
+import type { TimeQuality } from './log-event.js';
+
+/**
+ * The coverage ledger: per source (host × log type), what the logs can and cannot show. It is the
+ * basis of every "ruled out within coverage" — an answer is only as good as the hours it covers.
+ *
+ * A *gap* is a run of empty hours inside the source's span that contains at least one hour in
+ * which the source normally logs. "Normally" is learnt from the source itself: for each hour of
+ * the day, separately for weekdays and weekends (in the workspace's zone, because office rhythm
+ * follows local time), the share of days on which that hour has events. A slot logged on at least
+ * half of its days is normal. So a quiet night is not a gap, but a silent Tuesday morning is.
+ */
+
+export interface CoverageGap {
+  readonly from: string;
+  readonly to: string;
+  readonly hours: number;
+  /** How many of the empty hours are hours in which the source normally logs. */
+  readonly expectedHours: number;
+}
+
+export interface CoverageFile {
+  readonly sha256: string;
+  readonly path: string;
+  readonly events: number;
+  readonly failures: number;
+  readonly readError: string | null;
+}
+
+export interface SourceCoverage {
+  readonly host: string;
+  readonly dataset: string;
+  readonly firstEvent: string | null;
+  readonly lastEvent: string | null;
+  readonly events: number;
+  /** Hours from the first to the last event, and how many of them have events. */
+  readonly spanHours: number;
+  readonly hoursWithEvents: number;
+  readonly eventsPerHour: { readonly median: number; readonly max: number };
+  readonly gaps: readonly CoverageGap[];
+  readonly failures: number;
+  /** failures / (events + failures), 0 when nothing was read. */
+  readonly failureRate: number;
+  readonly timeQuality: Partial<Record<TimeQuality, number>>;
+  readonly files: readonly CoverageFile[];
+  /** Rotation numbers missing between the newest and oldest rotation present (`ns.log.2.gz` without `.1`). */
+  readonly missingRotations: readonly string[];
+  /** Times of rotation markers (newsyslog "logfile turned over") seen on this host. */
+  readonly rotationMarkers: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export interface EvidenceFileFacts {
+  readonly sha256: string;
+  readonly originalPath: string;
+  readonly host: string | null;
+  readonly format: string;
+  readonly failures: number | null;
+  readonly events: number | null;
+  readonly readError: string | null;
+}
+
+const HOUR = 3_600_000;
+const UNKNOWN_HOST = '(unknown host)';
+
+export async function coverageLedger(store: EventStore, files: readonly EvidenceFileFacts[], timeZone: string): Promise<SourceCoverage[]> {
+  const host = col('host.name');
+  const dataset = col('event.dataset');
+  const timed = not(isNull(col('@timestamp')));
+  const hourly = await store.query(
+    select({
+      from: 'events',
+      columns: [{ expr: host, as: 'host' }, { expr: dataset, as: 'dataset' }, { expr: epochMs(hour(col('@timestamp'))), as: 'hour' }, { expr: count(), as: 'n' }],
+      where: timed,
+      groupBy: [host, dataset, hour(col('@timestamp'))],
+    }),
+  );
+  const qualities = await store.query(
+    select({
+      from: 'events',
+      columns: [
+        { expr: host, as: 'host' },
+        { expr: dataset, as: 'dataset' },
+        { expr: col('weerbaar.time_quality'), as: 'quality' },
+        { expr: count(), as: 'n' },
+        { expr: epochMs(min(col('@timestamp'))), as: 'first' },
+        { expr: epochMs(max(col('@timestamp'))), as: 'last' },
+      ],
+      groupBy: [host, dataset, col('weerbaar.time_quality')],
+    }),
+  );
+  const perFile = await store.query(
+    select({
+      from: 'events',
+      columns: [{ expr: col('weerbaar.evidence_sha256'), as: 'sha' }, { expr: host, as: 'host' }, { expr: dataset, as: 'dataset' }, { expr: count(), as: 'n' }],
+      groupBy: [col('weerbaar.evidence_sha256'), host, dataset],
+    }),
+  );
+  const markers = await store.query(
+    select({
+      from: 'events',
+      columns: [{ expr: host, as: 'host' }, { expr: epochMs(col('@timestamp')), as: 'at' }],
+      where: and(eq(col('event.action'), val('log_rotation')), timed),
+      orderBy: [{ expr: col('@timestamp') }],
+    }),
+  );
+
+  const key = (h: unknown, d: unknown) => `${typeof h === 'string' && h !== '' ? h : UNKNOWN_HOST}\u0000${String(d)}`;
+  interface Tally {
+    host: string;
+    dataset: string;
+    hours: Map<number, number>;
+    quality: Partial<Record<TimeQuality, number>>;
+    files: CoverageFile[];
+    events: number;
+    first: number | null;
+    last: number | null;
+  }
+  const sources = new Map<string, Tally>();
+  const source = (h: unknown, d: unknown) => {
+    const k = key(h, d);
+    let s = sources.get(k);
+    if (!s) {
+      s = { host: k.split('\u0000')[0]!, dataset: String(d), hours: new Map(), quality: {}, files: [], events: 0, first: null, last: null };
+      sources.set(k, s);
+    }
+    return s;
+  };
+  for (const row of hourly) source(row['host'], row['dataset']).hours.set(Number(row['hour']), Number(row['n']));
+  for (const row of qualities) {
+    const s = source(row['host'], row['dataset']);
+    s.quality[row['quality'] as TimeQuality] = Number(row['n']);
+    s.events += Number(row['n']);
+    if (row['first'] !== null) s.first = Math.min(s.first ?? Infinity, Number(row['first']));
+    if (row['last'] !== null) s.last = Math.max(s.last ?? -Infinity, Number(row['last']));
+  }
+  // Each file belongs to the source that holds most of its events (a syslog file may mix hosts).
+  const byFile = new Map<string, { host: unknown; dataset: unknown; n: number }>();
+  for (const row of perFile) {
+    const current = byFile.get(String(row['sha']));
+    if (!current || Number(row['n']) > current.n) byFile.set(String(row['sha']), { host: row['host'], dataset: row['dataset'], n: Number(row['n']) });
+  }
+  for (const file of files) {
+    const owner = byFile.get(file.sha256);
+    if (!owner && file.events === null) continue;
+    const s = owner ? source(owner.host, owner.dataset) : source(file.host, datasetFor(file.format));
+    s.files.push({ sha256: file.sha256, path: file.originalPath, events: file.events ?? 0, failures: file.failures ?? 0, readError: file.readError });
+  }
+
+  const result: SourceCoverage[] = [];
+  for (const s of sources.values()) {
+    const hours = [...s.hours.keys()].sort((a, b) => a - b);
+    const first = hours[0];
+    const last = hours[hours.length - 1];
+    const counts = [...s.hours.values()].sort((a, b) => a - b);
+    const failures = s.files.reduce((n, f) => n + f.failures, 0);
+    const gaps = first === undefined || last === undefined ? [] : findGaps(s.hours, first, last, timeZone);
+    const warnings: string[] = [];
+    for (const f of s.files) if (f.readError) warnings.push(`${f.path}: ${f.readError}`);
+    if (gaps.length) warnings.push(`${gaps.length} gap(s) in hours where this source normally logs`);
+    result.push({
+      host: s.host,
+      dataset: s.dataset,
+      firstEvent: s.first === null ? null : new Date(s.first).toISOString(),
+      lastEvent: s.last === null ? null : new Date(s.last).toISOString(),
+      events: s.events,
+      spanHours: first === undefined || last === undefined ? 0 : (last - first) / HOUR + 1,
+      hoursWithEvents: hours.length,
+      eventsPerHour: { median: counts.length ? counts[Math.floor(counts.length / 2)]! : 0, max: counts.length ? counts[counts.length - 1]! : 0 },
+      gaps,
+      failures,
+      failureRate: s.events + failures === 0 ? 0 : failures / (s.events + failures),
+      timeQuality: s.quality,
+      files: s.files.sort((a, b) => a.path.localeCompare(b.path)),
+      missingRotations: missingRotations(s.files.map((f) => f.path)),
+      rotationMarkers: markers.filter((m) => key(m['host'], s.dataset) === key(s.host === UNKNOWN_HOST ? '' : s.host, s.dataset)).map((m) => new Date(Number(m['at'])).toISOString()),
+      warnings,
+    });
+  }
+  hostWarnings(result);
+  return result.sort((a, b) => a.host.localeCompare(b.host) || a.dataset.localeCompare(b.dataset));
+}
+
+const slotFormatter = new Map<string, Intl.DateTimeFormat>();
+
+/** Weekday/weekend × hour of day in `zone`: the slot whose rhythm an hour should follow. */
+function slotOf(hourStart: number, zone: string): string {
+  let f = slotFormatter.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: 'numeric', hourCycle: 'h23' });
+    slotFormatter.set(zone, f);
+  }
+  const parts = f.formatToParts(hourStart);
+  const weekday = parts.find((p) => p.type === 'weekday')?.value ?? '';
+  const h = parts.find((p) => p.type === 'hour')?.value ?? '0';
+  return `${weekday === 'Sat' || weekday === 'Sun' ? 'weekend' : 'weekday'}-${h}`;
+}
+
+export function findGaps(hours: ReadonlyMap<number, number>, first: number, last: number, zone: string): CoverageGap[] {
+  const seen = new Map<string, { total: number; logged: number }>();
+  for (let t = first; t <= last; t += HOUR) {
+    const slot = slotOf(t, zone);
+    const s = seen.get(slot) ?? { total: 0, logged: 0 };
+    s.total += 1;
+    if (hours.has(t)) s.logged += 1;
+    seen.set(slot, s);
+  }
+  // A slot needs at least three observed days before its rhythm means anything.
+  const normal = (t: number) => {
+    const s = seen.get(slotOf(t, zone));
+    return s !== undefined && s.total >= 3 && s.logged / s.total >= 0.5;
+  };
+  const gaps: CoverageGap[] = [];
+  let runStart: number | null = null;
+  let expected = 0;
+  for (let t = first; t <= last + HOUR; t += HOUR) {
+    const empty = t <= last && !hours.has(t);
+    if (empty) {
+      runStart ??= t;
+      if (normal(t)) expected += 1;
+    } else if (runStart !== null) {
+      if (expected > 0) gaps.push({ from: new Date(runStart).toISOString(), to: new Date(t).toISOString(), hours: (t - runStart) / HOUR, expectedHours: expected });
+      runStart = null;
+      expected = 0;
+    }
+  }
+  return gaps;
+}
+
+/** `ns.log.0.gz`, `ns.log.2.gz` present → `ns.log.1` missing (per folder and base name). */
+export function missingRotations(paths: readonly string[]): string[] {
+  const groups = new Map<string, Set<number>>();
+  for (const path of paths) {
+    const match = /^(.*?)\.(\d+)(\.gz)?$/.exec(basename(path));
+    if (!match) continue;
+    const group = `${dirname(path)}/${match[1]}`;
+    const numbers = groups.get(group) ?? new Set<number>();
+    numbers.add(Number(match[2]));
+    groups.set(group, numbers);
+  }
+  const missing: string[] = [];
+  for (const [group, numbers] of groups) {
+    const highest = Math.max(...numbers);
+    for (let n = 0; n < highest; n++) if (!numbers.has(n)) missing.push(`${basename(group)}.${n}`);
+  }
+  return missing.sort();
+}
+
+/** C1 of the NetScaler reference: a gateway with other logs but no ns.log events may have been wiped. */
+function hostWarnings(sources: SourceCoverage[]): void {
+  const byHost = new Map<string, SourceCoverage[]>();
+  for (const s of sources) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
+  for (const list of byHost.values()) {
+    const netscaler = list.filter((s) => s.dataset.startsWith('netscaler.'));
+    const syslog = netscaler.find((s) => s.dataset === 'netscaler.syslog');
+    if (netscaler.length > 0 && (!syslog || syslog.events === 0)) {
+      const first = netscaler[0]!;
+      (first.warnings as string[]).push('no ns.log events for this NetScaler host although other logs exist: possible wiping (REVIEW)');
+    }
+  }
+}
