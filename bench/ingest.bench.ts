@@ -1,0 +1,95 @@
+/**
+ * Ingest throughput: the demo scenario's logs generated at a scale of at least 1 GB, parsed and
+ * bulk-loaded into DuckDB through the product's own pipeline (the compiled build, so that worker
+ * threads parse files in parallel as in `weerbaar evidence add`). Per format: MB/s (uncompressed
+ * bytes) and events/s; overall: everything in one run with peak resident memory. Baseline in the
+ * same run: `rg -c ''` (ripgrep counting lines, `-z` for gzip rotations) over the same files — the
+ * cost of merely reading every line.
+ * Usage: npm run bench:ingest [-- --scale N] (default 40 ≈ 1 GB of ns.log).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { gunzipSync } from 'node:zlib';
+import { generateScenario } from '../src/scenario/example-prosecution-service.js';
+import { writeScenarioLogs } from '../src/scenario/scenario-logs.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SCALE = arg('scale', 40);
+
+// The compiled product: worker threads need JavaScript modules.
+const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
+const { detectFormat } = (await import(dist('ingest/detect-format.js'))) as typeof import('../src/ingest/detect-format.js');
+const { ingestFiles } = (await import(dist('ingest/ingest-evidence.js'))) as typeof import('../src/ingest/ingest-evidence.js');
+const { DuckdbEventStore } = (await import(dist('store/duckdb-event-store.js'))) as typeof import('../src/store/duckdb-event-store.js');
+const { isParseable } = (await import(dist('ingest/parser-registry.js'))) as typeof import('../src/ingest/parser-registry.js');
+
+const mb = (bytes: number) => bytes / 1e6;
+const root = await mkdtemp(join(tmpdir(), 'weerbaar-bench-ingest-'));
+try {
+  const logs = join(root, 'logs');
+  const started = performance.now();
+  const generated = await writeScenarioLogs(generateScenario(), logs, { scale: SCALE });
+  const generateSeconds = (performance.now() - started) / 1000;
+  console.log(`generated ${generated.files.length} files, ${mb(generated.uncompressedBytes).toFixed(0)} MB uncompressed (${mb(generated.totalBytes).toFixed(0)} MB on disk) in ${generateSeconds.toFixed(1)} s`);
+
+  type Target = Parameters<typeof ingestFiles>[1][number];
+  const targets: Target[] = [];
+  for (const file of generated.files) {
+    const path = join(logs, file.path);
+    const head = (await readFile(path)).subarray(0, 65536);
+    const gzip = head[0] === 0x1f && head[1] === 0x8b;
+    const format = detectFormat(path, gzip ? gunzipSync(head, { finishFlush: 2 }) : head);
+    if (!isParseable(format)) throw new Error(`${file.path}: format not detected`);
+    targets.push({ sha256: file.path.replaceAll('/', '_'), file: path, gzip, format, originalPath: file.path, host: null, options: { path: file.path, timeZone: 'Europe/Amsterdam', referenceTime: Date.parse('2025-07-21T00:00:00Z') } });
+  }
+  const bytesOf = (list: Target[]) => list.reduce((n, t) => n + (generated.files.find((f) => f.path === t.originalPath)?.uncompressedBytes ?? 0), 0);
+
+  const ripgrep = (files: string[]) => {
+    const t0 = performance.now();
+    execFileSync('rg', ['-c', '-z', '--no-filename', '', ...files], { maxBuffer: 1 << 26 });
+    return (performance.now() - t0) / 1000;
+  };
+  const ingest = async (list: Target[]) => {
+    const dir = await mkdtemp(join(root, 'store-'));
+    const store = await DuckdbEventStore.open({ engine: 'duckdb', path: join(dir, 'events.duckdb') });
+    const t0 = performance.now();
+    const stats = await ingestFiles(store, list, { workDir: dir });
+    const seconds = (performance.now() - t0) / 1000;
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+    let events = 0;
+    let failures = 0;
+    for (const s of stats.values()) {
+      events += s.events;
+      failures += s.failures;
+    }
+    return { seconds, events, failures };
+  };
+
+  const rows: string[] = [];
+  const formats = [...new Set(targets.map((t) => t.format))];
+  for (const format of formats) {
+    const list = targets.filter((t) => t.format === format);
+    const bytes = bytesOf(list);
+    const run = await ingest(list);
+    const rg = ripgrep(list.map((t) => t.file));
+    const row = `| ${format} | ${list.length} | ${mb(bytes).toFixed(0)} MB | ${(mb(bytes) / run.seconds).toFixed(1)} MB/s | ${Math.round(run.events / run.seconds).toLocaleString('en')} events/s | ${run.failures} | ${(mb(bytes) / rg).toFixed(0)} MB/s | ${(rg / run.seconds).toFixed(3)} |`;
+    console.log(row);
+    rows.push(row);
+  }
+  const all = await ingest(targets);
+  const allBytes = bytesOf(targets);
+  const rgAll = ripgrep(targets.map((t) => t.file));
+  const peak = process.resourceUsage().maxRSS / 1024;
+  console.log(`| all formats | ${targets.length} | ${mb(allBytes).toFixed(0)} MB | ${(mb(allBytes) / all.seconds).toFixed(1)} MB/s | ${Math.round(all.events / all.seconds).toLocaleString('en')} events/s | ${all.failures} | ${(mb(allBytes) / rgAll).toFixed(0)} MB/s | ${(rgAll / all.seconds).toFixed(3)} |`);
+  console.log(`peak resident memory (whole process: main thread, workers, DuckDB): ${peak.toFixed(0)} MB`);
+  console.log('columns: format | files | uncompressed | ingest MB/s | events/s | failures | rg -c MB/s | ingest/rg');
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
