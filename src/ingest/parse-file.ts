@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -54,19 +53,14 @@ export async function parseFile(
 ): Promise<ParseStats> {
   const stats: ParseStats = { lines: 0, bytes: 0, events: 0, failures: 0, firstEvent: null, lastEvent: null, timeQuality: {}, readError: null };
   const limit = job.batchBytes ?? 32 * 1024 * 1024;
-  let eventRows: string[] = [];
-  let failureRows: string[] = [];
-  let pendingBytes = 0;
-  let batchNo = 0;
-  let batchEvents = 0;
-  let batchFailures = 0;
+  let batchNo = 1;
+  const base = () => join(job.batchDir, `${job.custody.evidenceSha256}-${batchNo}`);
+  let eventFile = new CsvBatchFile(`${base()}-events.csv`);
+  let failureFile = new CsvBatchFile(`${base()}-failures.csv`);
 
   const sink = {
     event(event: LogEvent) {
-      const row = eventRow(event, job.custody);
-      eventRows.push(row);
-      pendingBytes += row.length;
-      batchEvents += 1;
+      eventFile.add(eventRow(event, job.custody));
       stats.events += 1;
       stats.timeQuality[event.timeQuality] = (stats.timeQuality[event.timeQuality] ?? 0) + 1;
       if (event.timestamp !== null) {
@@ -75,30 +69,20 @@ export async function parseFile(
       }
     },
     failure(failure: ParseFailure) {
-      const row = failureRow(failure, job.dataset, job.custody, decodeLine(failure.raw));
-      failureRows.push(row);
-      pendingBytes += row.length;
-      batchFailures += 1;
+      failureFile.add(failureRow(failure, job.dataset, job.custody, decodeLine(failure.raw)));
       stats.failures += 1;
     },
   };
 
   const flush = async () => {
-    if (eventRows.length === 0 && failureRows.length === 0) return;
+    if (eventFile.rows === 0 && failureFile.rows === 0) return;
+    const batch = { eventsCsv: eventFile.close(), failuresCsv: failureFile.close(), events: eventFile.rows, failures: failureFile.rows };
     batchNo += 1;
-    const base = join(job.batchDir, `${job.custody.evidenceSha256}-${batchNo}`);
-    const eventsCsv = eventRows.length ? `${base}-events.csv` : null;
-    const failuresCsv = failureRows.length ? `${base}-failures.csv` : null;
-    if (eventsCsv) await writeFile(eventsCsv, eventRows.join(''));
-    if (failuresCsv) await writeFile(failuresCsv, failureRows.join(''));
-    const batch = { eventsCsv, failuresCsv, events: batchEvents, failures: batchFailures };
-    eventRows = [];
-    failureRows = [];
-    pendingBytes = 0;
-    batchEvents = 0;
-    batchFailures = 0;
+    eventFile = new CsvBatchFile(`${base()}-events.csv`);
+    failureFile = new CsvBatchFile(`${base()}-failures.csv`);
     await onBatch(batch);
   };
+  const pendingBytes = () => eventFile.bytes + failureFile.bytes;
 
   const parser = factory(job.options, sink);
   const splitter = new LineSplitter((line, oversized) => {
@@ -114,7 +98,7 @@ export async function parseFile(
       splitter.push(chunk as Buffer);
       stats.bytes = splitter.bytes;
       onProgress?.(stats.bytes);
-      if (pendingBytes >= limit) await flush();
+      if (pendingBytes() >= limit) await flush();
     }
   } catch (error) {
     // A truncated or corrupt gzip rotation: keep what was read, and say where reading stopped.
@@ -126,4 +110,44 @@ export async function parseFile(
   stats.bytes = splitter.bytes;
   await flush();
   return stats;
+}
+
+/**
+ * One CSV batch file, written in ~1 MiB appends as rows arrive: holding a whole batch as strings
+ * cost more in garbage collection than parsing did. Synchronous writes are fine here: parsing runs
+ * in a worker thread, and the appends are large.
+ */
+class CsvBatchFile {
+  rows = 0;
+  bytes = 0;
+  private fd: number | null = null;
+  private pending: string[] = [];
+  private pendingLength = 0;
+
+  constructor(private readonly path: string) {}
+
+  add(row: string): void {
+    this.pending.push(row);
+    this.pendingLength += row.length;
+    this.rows += 1;
+    if (this.pendingLength >= 1 << 20) this.spill();
+  }
+
+  /** Closes the file; its path, or null when it has no rows (and no file was made). */
+  close(): string | null {
+    if (this.rows === 0) return null;
+    this.spill();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    return this.path;
+  }
+
+  private spill(): void {
+    if (this.pendingLength === 0) return;
+    this.fd ??= openSync(this.path, 'w', 0o600);
+    writeSync(this.fd, this.pending.join(''));
+    this.bytes += this.pendingLength;
+    this.pending = [];
+    this.pendingLength = 0;
+  }
 }

@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WeerbaarError } from '../shared/errors.js';
-import { EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS } from './event-schema.js';
+import { BULK_DELIMITER, BULK_QUOTE, EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS } from './event-schema.js';
 import type { EventStore, EventTable, DuckdbEventStoreSettings, Row } from './event-store.js';
 import type { QueryNode, Scalar } from './query-node.js';
 import { compileQuery, duckdbDialect } from './sql-compiler.js';
@@ -41,7 +41,7 @@ function loadSql(table: EventTable, csvPath: string): string {
   const idColumn = table === 'events' ? `${quote('event.id')}, ` : '';
   const idValue = table === 'events' ? `nextval('event_id'), ` : '';
   const file = `'${csvPath.replaceAll("'", "''")}'`;
-  return `INSERT INTO ${quote(table)} (${idColumn}${target.join(', ')}) SELECT ${idValue}${values.join(', ')} FROM read_csv(${file}, header = false, delim = ',', quote = '"', escape = '"', columns = {${spec}}, strict_mode = true, allow_quoted_nulls = false, max_line_size = 67108864, auto_detect = false)`;
+  return `INSERT INTO ${quote(table)} (${idColumn}${target.join(', ')}) SELECT ${idValue}${values.join(', ')} FROM read_csv(${file}, header = false, delim = '${BULK_DELIMITER}', quote = '${BULK_QUOTE}', escape = '${BULK_QUOTE}', columns = {${spec}}, strict_mode = true, allow_quoted_nulls = false, max_line_size = 67108864, auto_detect = false)`;
 }
 
 export class DuckdbEventStore implements EventStore {

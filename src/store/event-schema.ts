@@ -116,3 +116,11 @@ export const FAILURE_COLUMNS: readonly EventColumn[] = Object.freeze([
   { name: 'message', type: 'varchar' },
   { name: 'weerbaar.encoding', type: 'varchar' },
 ]);
+
+/**
+ * The bulk-load format's separator and quote: ASCII unit separator and record separator. Log text
+ * is full of commas and double quotes; these two almost never occur, so almost no field needs
+ * quoting. Both engines' CSV readers take any single-byte separator and quote.
+ */
+export const BULK_DELIMITER = '\x1f';
+export const BULK_QUOTE = '\x1e';
