@@ -24,7 +24,7 @@ export function coverageLines(ledger: readonly SourceCoverage[]): string[] {
     ]),
   );
   for (const s of ledger) {
-    for (const gap of s.gaps) lines.push(`gap: ${s.host} ${s.dataset} ${gap.from.slice(0, 16)} → ${gap.to.slice(0, 16)} UTC (${gap.hours} h without events, ${gap.expectedHours} h where it normally logs)`);
+    for (const gap of s.gaps) lines.push(`gap: ${s.host} ${s.dataset} ${gap.from.slice(0, 16)} → ${gap.to.slice(0, 16)} UTC (${gap.hours} h without events where about ${gap.expectedEvents} were expected)`);
     if (s.missingRotations.length) lines.push(`missing rotations: ${s.host} ${s.dataset}: ${s.missingRotations.join(', ')}`);
     for (const warning of s.warnings) lines.push(`warning: ${s.host} ${s.dataset}: ${warning}`);
   }

@@ -24,12 +24,20 @@ describe('findGaps', () => {
     expect(findGaps(hours, Math.min(...keys), Math.max(...keys), 'UTC')).toEqual([]);
   });
 
-  it('finds a silent working morning as one gap with its expected hours', () => {
+  it('finds a silent working morning as one gap with the events its rhythm predicts (14 of 15 Tuesdays at 100)', () => {
     const holes = [9, 10, 11].map((h) => start + (8 * 24 + h) * HOUR); // Tuesday of week 2
     const hours = officeHours(21, holes);
     const keys = [...hours.keys()];
     const gaps = findGaps(hours, Math.min(...keys), Math.max(...keys), 'UTC');
-    expect(gaps).toEqual([{ from: '2025-07-15T09:00:00.000Z', to: '2025-07-15T12:00:00.000Z', hours: 3, expectedHours: 3 }]);
+    expect(gaps).toEqual([{ from: '2025-07-15T09:00:00.000Z', to: '2025-07-15T12:00:00.000Z', hours: 3, expectedEvents: 280 }]);
+  });
+
+  it('does not call the quiet hours of a sparse log gaps', () => {
+    // Two events a day at varying hours: long silences, but none that the rhythm says is unusual.
+    const hours = new Map<number, number>();
+    for (let d = 0; d < 28; d++) for (const h of [8 + (d % 5), 14 + (d % 3)]) hours.set(start + (d * 24 + h) * HOUR, 1);
+    const keys = [...hours.keys()];
+    expect(findGaps(hours, Math.min(...keys), Math.max(...keys), 'UTC')).toEqual([]);
   });
 
   it('judges the rhythm in the workspace zone', () => {

@@ -1,6 +1,6 @@
 import { basename, dirname } from 'node:path';
 import type { EventStore } from '../store/event-store.js';
-import { and, col, count, epochMs, eq, hour, isNull, max, min, not, select, val } from '../store/query-node.js';
+import { and, coalesce, col, count, epochMs, eq, hour, isNull, max, min, not, select, val } from '../store/query-node.js';
 import { datasetFor } from './parser-registry.js';
 import type { TimeQuality } from './log-event.js';
 
@@ -8,19 +8,22 @@ import type { TimeQuality } from './log-event.js';
  * The coverage ledger: per source (host × log type), what the logs can and cannot show. It is the
  * basis of every "ruled out within coverage" — an answer is only as good as the hours it covers.
  *
- * A *gap* is a run of empty hours inside the source's span that contains at least one hour in
- * which the source normally logs. "Normally" is learnt from the source itself: for each hour of
- * the day, separately for weekdays and weekends (in the workspace's zone, because office rhythm
- * follows local time), the share of days on which that hour has events. A slot logged on at least
- * half of its days is normal. So a quiet night is not a gap, but a silent Tuesday morning is.
+ * A *gap* is a run of empty hours inside the source's span in which the source would have logged
+ * many events. The rhythm is learnt from the source itself: for each hour of the day, separately
+ * for weekdays and weekends (in the workspace's zone, because office rhythm follows local time),
+ * the mean number of events in that slot. A silence is a gap when the slots it spans predict at
+ * least MIN_EXPECTED_EVENTS events. Under a Poisson model 20 expected events make a silence by
+ * luck a one-in-500-million event; real logs are burstier than Poisson (sessions, batch jobs), which
+ * is why the bar is that high. So a quiet night is not a gap, a sparse log's quiet hours are not
+ * gaps, but a silent Tuesday morning of a busy audit log is.
  */
 
 export interface CoverageGap {
   readonly from: string;
   readonly to: string;
   readonly hours: number;
-  /** How many of the empty hours are hours in which the source normally logs. */
-  readonly expectedHours: number;
+  /** How many events the source's rhythm predicts for these hours (none were logged). */
+  readonly expectedEvents: number;
 }
 
 export interface CoverageFile {
@@ -68,7 +71,8 @@ const HOUR = 3_600_000;
 const UNKNOWN_HOST = '(unknown host)';
 
 export async function coverageLedger(store: EventStore, files: readonly EvidenceFileFacts[], timeZone: string): Promise<SourceCoverage[]> {
-  const host = col('host.name');
+  // Application audit logs name their system, not a host: the system is their source.
+  const host = coalesce(col('host.name'), col('service.name'));
   const dataset = col('event.dataset');
   const timed = not(isNull(col('@timestamp')));
   const hourly = await store.query(
@@ -200,19 +204,22 @@ function slotOf(hourStart: number, zone: string): string {
   return `${weekday === 'Sat' || weekday === 'Sun' ? 'weekend' : 'weekday'}-${h}`;
 }
 
+/** A silence is a gap when the source's own rhythm predicts at least this many events in it. */
+export const MIN_EXPECTED_EVENTS = 20;
+
 export function findGaps(hours: ReadonlyMap<number, number>, first: number, last: number, zone: string): CoverageGap[] {
-  const seen = new Map<string, { total: number; logged: number }>();
+  const slots = new Map<string, { total: number; events: number }>();
   for (let t = first; t <= last; t += HOUR) {
     const slot = slotOf(t, zone);
-    const s = seen.get(slot) ?? { total: 0, logged: 0 };
+    const s = slots.get(slot) ?? { total: 0, events: 0 };
     s.total += 1;
-    if (hours.has(t)) s.logged += 1;
-    seen.set(slot, s);
+    s.events += hours.get(t) ?? 0;
+    slots.set(slot, s);
   }
   // A slot needs at least three observed days before its rhythm means anything.
-  const normal = (t: number) => {
-    const s = seen.get(slotOf(t, zone));
-    return s !== undefined && s.total >= 3 && s.logged / s.total >= 0.5;
+  const expectedIn = (t: number) => {
+    const s = slots.get(slotOf(t, zone));
+    return s !== undefined && s.total >= 3 ? s.events / s.total : 0;
   };
   const gaps: CoverageGap[] = [];
   let runStart: number | null = null;
@@ -221,9 +228,9 @@ export function findGaps(hours: ReadonlyMap<number, number>, first: number, last
     const empty = t <= last && !hours.has(t);
     if (empty) {
       runStart ??= t;
-      if (normal(t)) expected += 1;
+      expected += expectedIn(t);
     } else if (runStart !== null) {
-      if (expected > 0) gaps.push({ from: new Date(runStart).toISOString(), to: new Date(t).toISOString(), hours: (t - runStart) / HOUR, expectedHours: expected });
+      if (expected >= MIN_EXPECTED_EVENTS) gaps.push({ from: new Date(runStart).toISOString(), to: new Date(t).toISOString(), hours: (t - runStart) / HOUR, expectedEvents: Math.round(expected) });
       runStart = null;
       expected = 0;
     }

@@ -19,6 +19,8 @@ export type Expr =
   | { readonly kind: 'compare'; readonly op: '=' | '<>' | '<' | '<=' | '>' | '>='; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'in'; readonly arg: Expr; readonly values: readonly Scalar[] }
   | { readonly kind: 'is_null'; readonly arg: Expr }
+  /** The first of its arguments that is not NULL. */
+  | { readonly kind: 'coalesce'; readonly items: readonly Expr[] }
   | { readonly kind: 'and' | 'or'; readonly items: readonly Expr[] }
   | { readonly kind: 'not'; readonly item: Expr };
 
@@ -55,6 +57,7 @@ export const eq = (left: Expr, right: Expr): Expr => freeze({ kind: 'compare', o
 export const compare = (op: '=' | '<>' | '<' | '<=' | '>' | '>=', left: Expr, right: Expr): Expr => freeze({ kind: 'compare', op, left, right });
 export const isIn = (arg: Expr, values: readonly Scalar[]): Expr => freeze({ kind: 'in', arg, values: Object.freeze([...values]) });
 export const isNull = (arg: Expr): Expr => freeze({ kind: 'is_null', arg });
+export const coalesce = (...items: Expr[]): Expr => freeze({ kind: 'coalesce', items: Object.freeze(items) });
 export const and = (...items: Expr[]): Expr => freeze({ kind: 'and', items: Object.freeze(items) });
 export const or = (...items: Expr[]): Expr => freeze({ kind: 'or', items: Object.freeze(items) });
 export const not = (item: Expr): Expr => freeze({ kind: 'not', item });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { and, col, count, epochMs, eq, hour, isIn, not, isNull, select, val, deleteFrom } from './query-node.js';
+import { and, coalesce, col, count, epochMs, eq, hour, isIn, not, isNull, select, val, deleteFrom } from './query-node.js';
 import { compileQuery, duckdbDialect, testDialect } from './sql-compiler.js';
 
 describe('compileQuery', () => {
@@ -38,6 +38,13 @@ describe('compileQuery', () => {
 
   it('renders deletes and empty IN lists safely', () => {
     expect(compileQuery(deleteFrom('events', isIn(col('weerbaar.evidence_sha256'), [])), testDialect).sql).toBe('DELETE FROM "events" WHERE (1 = 0)');
+  });
+
+  it('renders coalesce for sources named by host or by service', () => {
+    expect(compileQuery(select({ from: 'events', columns: [{ expr: coalesce(col('host.name'), col('service.name'), val('?')), as: 'source' }] }), testDialect)).toEqual({
+      sql: 'SELECT coalesce("host.name", "service.name", ?) AS "source" FROM "events"',
+      parameters: ['?'],
+    });
   });
 
   it('produces frozen nodes', () => {

@@ -60,6 +60,8 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
         return e.values.length === 0 ? '(1 = 0)' : `(${expr(e.arg)} IN (${e.values.map(bind).join(', ')}))`;
       case 'is_null':
         return `(${expr(e.arg)} IS NULL)`;
+      case 'coalesce':
+        return `coalesce(${e.items.map(expr).join(', ')})`;
       case 'and':
       case 'or':
         return e.items.length === 0 ? (e.kind === 'and' ? '(1 = 1)' : '(1 = 0)') : `(${e.items.map(expr).join(` ${e.kind.toUpperCase()} `)})`;
