@@ -15,6 +15,10 @@ import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { generateScenario } from '../src/scenario/example-prosecution-service.js';
 import { writeScenarioLogs } from '../src/scenario/scenario-logs.js';
+import type * as DetectFormat from '../src/ingest/detect-format.js';
+import type * as IngestEvidence from '../src/ingest/ingest-evidence.js';
+import type * as DuckdbStore from '../src/store/duckdb-event-store.js';
+import type * as ParserRegistry from '../src/ingest/parser-registry.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,12 +26,12 @@ const arg = (name: string, fallback: number) => {
 };
 const SCALE = arg('scale', 40);
 
-// The compiled product: worker threads need JavaScript modules.
+// The compiled product: worker threads need JavaScript modules, so the pipeline comes from dist/.
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const { detectFormat } = (await import(dist('ingest/detect-format.js'))) as typeof import('../src/ingest/detect-format.js');
-const { ingestFiles } = (await import(dist('ingest/ingest-evidence.js'))) as typeof import('../src/ingest/ingest-evidence.js');
-const { DuckdbEventStore } = (await import(dist('store/duckdb-event-store.js'))) as typeof import('../src/store/duckdb-event-store.js');
-const { isParseable } = (await import(dist('ingest/parser-registry.js'))) as typeof import('../src/ingest/parser-registry.js');
+const { detectFormat } = (await import(dist('ingest/detect-format.js'))) as typeof DetectFormat;
+const { ingestFiles } = (await import(dist('ingest/ingest-evidence.js'))) as typeof IngestEvidence;
+const { DuckdbEventStore } = (await import(dist('store/duckdb-event-store.js'))) as typeof DuckdbStore;
+const { isParseable } = (await import(dist('ingest/parser-registry.js'))) as typeof ParserRegistry;
 
 const mb = (bytes: number) => bytes / 1e6;
 const root = await mkdtemp(join(tmpdir(), 'weerbaar-bench-ingest-'));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GATEWAY_CHANGES, generateScenario } from '../src/scenario/example-prosecution-service.js';
 import { groundTruth } from '../src/scenario/ground-truth.js';
+import { attackGroundTruth } from '../src/scenario/scenario-attack.js';
 import { cli } from './support/cli-harness.js';
 import { useEngineWorkspace } from './support/engine-workspace.js';
 import { engines, postgresSkipReason } from './support/engines.js';
@@ -40,6 +41,22 @@ describe.each(engines)('the demo on $name', (engine) => {
     expect(found.map((f) => `${f.asset} ${f.vulnerability}`).sort()).toEqual(truth.affectedFindings);
     expect(truth.affectedFindings.length).toBeGreaterThan(0);
     expect(truth.fixedFindings.length).toBeGreaterThan(0);
+
+    // Evidence: the gateways arrive as triage tarballs, every file inside is parsed, nothing fails.
+    const attack = attackGroundTruth(generateScenario(20250716));
+    const list = JSON.parse((await cli(['-w', ws, 'evidence', 'list', '--json'], { env })).stdout) as { originalPath: string; format: string; host: string | null; events: number | null; failures: number | null }[];
+    expect(list.filter((e) => e.format === 'tar').map((e) => e.originalPath.split('/').pop())).toEqual(['ns-gw-01-triage.tgz', 'ns-gw-02-triage.tgz']);
+    const nsLog = list.find((e) => e.originalPath.endsWith('ns-gw-01-triage.tgz!/var/log/ns.log'));
+    expect(nsLog).toMatchObject({ format: 'netscaler-syslog', host: 'ns-gw-01', failures: 0 });
+    expect(nsLog!.events).toBeGreaterThan(0);
+    expect(list.filter((e) => e.format !== 'tar').every((e) => e.failures === 0)).toBe(true);
+    const coverage = JSON.parse((await cli(['-w', ws, 'evidence', 'coverage', '--json'], { env })).stdout) as { host: string; dataset: string; gaps: { from: string; to: string }[] }[];
+    const gapSource = coverage.find((c) => c.host === attack.gap.system)!;
+    expect(gapSource.gaps.some((g) => g.from <= attack.gap.to && g.to >= attack.gap.from)).toBe(true);
+    // Sources that log without a break show no gap inside the attack window.
+    const gateway = coverage.find((c) => c.host === 'ns-gw-01' && c.dataset === 'netscaler.syslog')!;
+    expect(gateway.gaps).toEqual([]);
+    expect(run.stdout).toContain('Log coverage per source:');
   });
 
   it('replaces an earlier demo but never another folder', async () => {

@@ -17,6 +17,9 @@ import type { AppEnvironment } from './app-context.js';
 import { auditCheckpoint, auditVerify } from './audit-service.js';
 import { importInventoryFiles } from './inventory-service.js';
 import { createWorkspace } from './workspace-service.js';
+import { type DemoEvidence, collectDemoEvidence } from './demo-evidence.js';
+import type { IngestProgress } from '../ingest/ingest-evidence.js';
+import { type TruthCheck, truthCheck as check } from './truth-check.js';
 
 /**
  * `weerbaar demo`: builds a workspace for the seeded Example Prosecution Service through the same
@@ -32,14 +35,12 @@ export interface DemoOptions {
   readonly out?: string;
   readonly seed?: number;
   readonly actor?: string;
+  /** Log volume: 1 ≈ 60 MB of generated logs; 40 ≈ 2.5 GB (1 GB of ns.log) for benchmarks. */
+  readonly scale?: number;
+  readonly onProgress?: (progress: IngestProgress) => void;
 }
 
-export interface TruthCheck {
-  readonly what: string;
-  readonly expected: unknown;
-  readonly found: unknown;
-  readonly ok: boolean;
-}
+export type { TruthCheck } from './truth-check.js';
 
 export interface DemoReport {
   readonly workspace: string;
@@ -54,6 +55,7 @@ export interface DemoReport {
   readonly findings: Finding[];
   readonly audit: AuditVerification;
   readonly checkpoint: { treeSize: number; rootHash: string };
+  readonly evidence: DemoEvidence;
   readonly checks: readonly TruthCheck[];
   readonly ok: boolean;
 }
@@ -89,10 +91,11 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
     }
     const patches = await importPatchFile(app, await writeScenarioPatches(join(dir, 'inputs')));
     const findings = await listFindings(app);
+    const evidence = await collectDemoEvidence(app, scenario, join(dir, 'inputs'), options.scale ?? 1, options.onProgress);
     const checkpoint = await auditCheckpoint(app);
     const audit = await auditVerify(app);
     const inventory = await loadInventory(app.store.db);
-    const checks = [...checkAgainstTruth(snapshot, truth), ...checkFindings(findings, truth)];
+    const checks = [...checkAgainstTruth(snapshot, truth), ...checkFindings(findings, truth), ...evidence.checks];
     return {
       workspace: workspace.dir,
       organisation: workspace.config.organisation,
@@ -105,6 +108,7 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
       findings,
       audit,
       checkpoint: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash },
+      evidence,
       checks,
       ok: audit.ok && checks.every((c) => c.ok),
     };
@@ -116,12 +120,6 @@ export async function runDemo(options: DemoOptions, environment: AppEnvironment)
 /** Compares what the store holds after the import with what the generator says it wrote. */
 export function checkAgainstTruth(inventory: Inventory, truth: GroundTruth): TruthCheck[] {
   const sorted = (values: Iterable<string>) => [...values].sort();
-  const check = (what: string, expected: unknown, found: unknown): TruthCheck => ({
-    what,
-    expected,
-    found,
-    ok: JSON.stringify(expected) === JSON.stringify(found),
-  });
   const checks = [
     check('assets', truth.assetCount, inventory.assets.length),
     check('internet-facing assets', sorted(truth.internetFacingIds), sorted(inventory.assets.filter((a) => a.internet_facing).map((a) => a.id))),
@@ -147,7 +145,6 @@ export function checkAgainstTruth(inventory: Inventory, truth: GroundTruth): Tru
 }
 
 function checkFindings(findings: readonly Finding[], truth: GroundTruth): TruthCheck[] {
-  const check = (what: string, expected: unknown, found: unknown): TruthCheck => ({ what, expected, found, ok: JSON.stringify(expected) === JSON.stringify(found) });
   const pairs = (status: string) => findings.filter((f) => f.status === status).map((f) => `${f.asset} ${f.vulnerability}`).sort();
   const windows = (f: Finding) => `${f.asset} ${f.window.start ?? '-'}${f.window.startIsLowerBound ? ' (at the latest)' : ''} → ${f.window.end ?? 'open'} ${f.window.endReason ?? ''}`.trim();
   const expectedWindows = findings.map((f) => {

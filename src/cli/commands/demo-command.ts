@@ -4,6 +4,8 @@ import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import type { ActionRunner, GlobalOptions } from '../command-support.js';
+import { coverageLines } from '../coverage-lines.js';
+import type { IngestProgress } from '../../ingest/ingest-evidence.js';
 
 export function registerDemoCommand(program: Command, io: CliIo, run: ActionRunner): void {
   program
@@ -11,13 +13,18 @@ export function registerDemoCommand(program: Command, io: CliIo, run: ActionRunn
     .description('build the seeded demo workspace (Example Prosecution Service) and print its summary')
     .option('--out <dir>', 'where to build it (an earlier demo there is replaced)', DEFAULT_DEMO_DIR)
     .option('--seed <n>', 'scenario seed', String(DEFAULT_SEED))
+    .option('--scale <n>', 'log volume: 1 ≈ 60 MB of generated logs (the default), 40 ≈ 2.5 GB for benchmarks', '1')
     .option('--json', 'print the report as JSON')
     .action(function (this: Command) {
       return run(async () => {
-        const options = this.opts<{ out: string; seed: string; json?: boolean }>();
+        const options = this.opts<{ out: string; seed: string; scale: string; json?: boolean }>();
         if (!/^\d{1,10}$/.test(options.seed)) throw new UsageError('--seed must be a whole number');
+        const scale = Number(options.scale);
+        if (!Number.isInteger(scale) || scale < 1 || scale > 1000) throw new UsageError('--scale must be a whole number from 1 to 1000');
         const globals = this.optsWithGlobals<GlobalOptions>();
-        const report = await runDemo({ out: options.out, seed: Number(options.seed), actor: globals.actor }, { env: io.env, cwd: io.cwd });
+        const onProgress = io.interactive ? (p: IngestProgress) => io.stderr(`\rparsing evidence: ${p.filesDone}/${p.files} files, ${(p.bytesRead / 1e6).toFixed(0)} MB`) : undefined;
+        const report = await runDemo({ out: options.out, seed: Number(options.seed), actor: globals.actor, scale, ...(onProgress ? { onProgress } : {}) }, { env: io.env, cwd: io.cwd });
+        if (onProgress) io.stderr('\n');
         if (options.json) printJson(io, report);
         else printLines(io, summary(report));
         return report.ok ? ExitCode.OK : ExitCode.VERIFICATION_FAILED;
@@ -89,6 +96,11 @@ function summary(report: DemoReport): string[] {
       ]),
     ).map((l) => `  ${l}`),
     '',
+    `Evidence: ${report.evidence.generated.files} log files generated (${(report.evidence.generated.bytes / 1e6).toFixed(0)} MB, scale ${report.evidence.generated.scale}), ` +
+      `${report.evidence.added} files in custody (two gateway triage tarballs, application audits, proxy flows), ${report.evidence.events} events, ${report.evidence.failures} lines not parsed`,
+    'Log coverage per source:',
+    ...coverageLines(report.evidence.coverage).map((l) => `  ${l}`),
+    '',
     `Audit log: ${report.audit.entries} entries, signed checkpoint at #${report.checkpoint.treeSize} (root ${report.checkpoint.rootHash.slice(0, 16)}…), ` +
       (report.audit.ok ? 'verified' : `FAILED at entry #${report.audit.firstBadSeq ?? '?'}`),
     '',
@@ -99,6 +111,7 @@ function summary(report: DemoReport): string[] {
     `  weerbaar -w ${report.workspace} inventory show ${inventory.assets.find((a) => a.internet_facing)?.id ?? 'ID'}`,
     `  weerbaar -w ${report.workspace} findings`,
     `  weerbaar -w ${report.workspace} audit log`,
+    `  weerbaar -w ${report.workspace} evidence coverage`,
     `  weerbaar -w ${report.workspace} audit verify`,
   ];
   return lines;
