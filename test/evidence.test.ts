@@ -95,4 +95,33 @@ describe.each(engines)('evidence custody on $name', (engine) => {
     expect((await cli(['-w', t.ws, 'evidence', 'add', '--tz', 'Mars/Base', t.root], { env: t.env })).code).toBe(2);
     expect((await cli(['-w', t.ws, 'evidence', 'add', '--format', 'evtx', t.root], { env: t.env })).code).toBe(2);
   });
+
+  it('reads a generic CSV log through a field-mapping file, and names the line of a bad mapping', async () => {
+    const dir = join(t.root, 'crm');
+    await mkdir(dir);
+    await writeFile(
+      join(dir, 'crm-export.csv'),
+      ['when;who;ip;what;bytes', '03/07/2025 09:14:22;a.devries;10.20.3.44;export;1834', '03/07/2025 09:15:01;b.jansen;10.20.3.45;view;not-a-number', ''].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'mapping.yaml'),
+      ['dataset: crm.audit', 'time: { field: when, format: "%d/%m/%Y %H:%M:%S", zone: Europe/Amsterdam }', 'fields:', '  user.name: who', '  source.ip: ip', '  event.action: what', '  network.bytes: bytes', 'csv: { delimiter: ";" }', ''].join('\n'),
+    );
+    const run = await cli(['-w', t.ws, 'evidence', 'add', '--json', '--mapping', join(dir, 'mapping.yaml'), join(dir, 'crm-export.csv')], { env: t.env });
+    expect(run.code).toBe(0);
+    const parsed = (JSON.parse(run.stdout) as { parsed: { dataset: string; events: number; failures: number }[] }).parsed;
+    // The row with a bad byte count is kept as a failure naming the field, not dropped.
+    expect(parsed).toEqual([expect.objectContaining({ dataset: 'custom', events: 1, failures: 1 })]);
+    const failures = JSON.parse((await cli(['-w', t.ws, 'evidence', 'failures', '--json'], { env: t.env })).stdout) as { failures: { line: number; reason: string }[] };
+    expect(failures.failures).toEqual([expect.objectContaining({ line: 3, reason: expect.stringContaining('bytes') })]);
+    const coverage = JSON.parse((await cli(['-w', t.ws, 'evidence', 'coverage', '--json'], { env: t.env })).stdout) as { dataset: string; firstEvent: string; timeQuality: Record<string, number> }[];
+    // 09:14:22 in Amsterdam (summer time) is 07:14:22 UTC; the zone came from the mapping.
+    expect(coverage).toEqual([expect.objectContaining({ dataset: 'crm.audit', firstEvent: '2025-07-03T07:14:22.000Z', timeQuality: { 'zone-assumed': 1 } })]);
+
+    await writeFile(join(dir, 'bad.yaml'), ['dataset: x', 'fields:', '  user.nickname: who', ''].join('\n'));
+    const bad = await cli(['-w', t.ws, 'evidence', 'add', '--mapping', join(dir, 'bad.yaml'), join(dir, 'crm-export.csv')], { env: t.env });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/bad\.yaml:3/);
+    expect(bad.stderr).toContain('user.nickname');
+  });
 });

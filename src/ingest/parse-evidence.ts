@@ -8,6 +8,7 @@ import { type IngestProgress, type IngestTarget, ingestFiles } from './ingest-ev
 import { DATASETS, isParseable } from './parser-registry.js';
 import type { ParseStats } from './parse-file.js';
 import type { VaultLocation } from './custody.js';
+import type { FieldMapping } from './field-mapping.js';
 
 /**
  * Parses every evidence file that has a parser and has not been parsed yet, and records what came
@@ -45,22 +46,27 @@ export async function parsePendingEvidence(
     .execute();
   const targets: IngestTarget[] = pending
     .flatMap((row) => (isParseable(row.format) ? [{ ...row, format: row.format }] : []))
-    .map((row) => ({
-      sha256: row.sha256,
-      file: join(vault.workspaceDir, row.vault_path),
-      gzip: row.compression === 'gzip',
-      format: row.format,
-      originalPath: row.original_path,
-      host: row.host,
-      options: {
-        path: row.original_path,
-        timeZone: row.timezone ?? options.defaultTimeZone,
-        ...(row.date_order ? { dateOrder: row.date_order as 'mdy' | 'dmy' | 'ymd' } : {}),
-        ...(row.host ? { host: row.host } : {}),
-        referenceTime: Date.parse(row.source_mtime ?? row.added_at),
-        ...(row.field_mapping ? { mapping: JSON.parse(row.field_mapping) as unknown } : {}),
-      },
-    }));
+    .map((row) => {
+      const mapping = row.field_mapping ? (JSON.parse(row.field_mapping) as FieldMapping) : undefined;
+      // Precedence for times without a zone: --tz at add time, then the mapping's zone, then the workspace's.
+      const timeZone = row.timezone ?? mapping?.time?.zone ?? options.defaultTimeZone;
+      return {
+        sha256: row.sha256,
+        file: join(vault.workspaceDir, row.vault_path),
+        gzip: row.compression === 'gzip',
+        format: row.format,
+        originalPath: row.original_path,
+        host: row.host,
+        options: {
+          path: row.original_path,
+          timeZone,
+          ...(row.date_order ? { dateOrder: row.date_order as 'mdy' | 'dmy' | 'ymd' } : {}),
+          ...(row.host ? { host: row.host } : {}),
+          referenceTime: Date.parse(row.source_mtime ?? row.added_at),
+          ...(mapping ? { mapping } : {}),
+        },
+      };
+    });
   if (targets.length === 0) return [];
   const results = await ingestFiles(events, targets, {
     workDir: join(vault.workspaceDir, vault.vault, 'tmp'),
