@@ -35,7 +35,7 @@ class CronParser implements LineParser {
 
   push(line: SourceLine): void {
     if (line.text.trim() === '') {
-      this.fail(line, 'empty line');
+      this.sink.skipped(line.line, 'blank');
       return;
     }
     const header = parseBsdSyslog(line.text);

@@ -24,7 +24,7 @@ import { isIpAddress } from './web-access-parser.js';
  *    `missing`, and the previous timed line's time goes to fields.after_time (ISO) as a lower bound
  *    for the timeline: the line was written after that moment (if the file was only appended to).
  *
- * Empty lines carry nothing and are failures (`empty line`) so the line count still adds up.
+ * Empty lines carry nothing and are reported as skipped, so the line count still adds up.
  */
 
 const DATASET = 'netscaler.httperror';
@@ -54,7 +54,7 @@ class HttperrorParser implements LineParser {
   push(line: SourceLine): void {
     const text = line.text;
     if (text.trim() === '') {
-      this.sink.failure({ line: line.line, offset: line.offset, reason: 'empty line', raw: line.raw });
+      this.sink.skipped(line.line, 'blank');
       return;
     }
     const ecs: EcsValues = {};

@@ -6,7 +6,8 @@ import type { EcsValues } from '../store/event-schema.js';
  * (UTF-8 when the bytes are valid UTF-8, otherwise Latin-1, which maps every byte to one character),
  * and pushes it to the parser. The parser reports events and failures to a sink; it may hold lines
  * back (a shell command spanning several lines) and must flush them in `end()`. A parser never
- * throws for bad input: every line ends up in exactly one event or one failure.
+ * throws for bad input: every line ends up in exactly one event, one failure or one skip (blank
+ * lines, a CSV header).
  */
 
 /**
@@ -48,9 +49,17 @@ export interface ParseFailure {
   readonly raw: Buffer;
 }
 
+/**
+ * Lines that carry no data and are neither events nor failures: a blank line outside any record,
+ * a CSV header. Reported so that every line is accounted for and blank lines do not inflate the
+ * failure rate of the coverage ledger.
+ */
+export type SkipReason = 'blank' | 'header';
+
 export interface EventSink {
   event(event: LogEvent): void;
   failure(failure: ParseFailure): void;
+  skipped(line: number, why: SkipReason): void;
 }
 
 /** One physical line as the pipeline hands it over. `text` excludes the line ending. */

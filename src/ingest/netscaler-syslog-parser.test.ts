@@ -1,14 +1,14 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent, ParseOptions } from './log-event.js';
 import { civilToUtc } from './log-time.js';
 import { netscalerSyslogParser } from './netscaler-syslog-parser.js';
 import { parseBuffer } from './parse-text.js';
+import { corpus } from '../../test/support/corpora.js';
 
-const CORPUS = '/work/shared/corpora/netscaler/elastic-citrix_adc/pipeline';
-const haveCorpus = existsSync(CORPUS);
-const logs = haveCorpus ? readdirSync(CORPUS).filter((f) => f.endsWith('.log')).sort() : [];
+const CORPUS = corpus('netscaler', 'elastic-citrix_adc', 'pipeline');
+const logs = readdirSync(CORPUS).filter((f) => f.endsWith('.log')).sort();
 
 function parse(input: Buffer | string, options: Partial<ParseOptions> = {}) {
   return parseBuffer(netscalerSyslogParser, input, options);
@@ -31,7 +31,7 @@ function failure(line: string | Buffer, options: Partial<ParseOptions> = {}): st
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-describe.skipIf(!haveCorpus)('Elastic citrix_adc corpus', () => {
+describe('Elastic citrix_adc corpus', () => {
   it.each(logs)('%s: every non-blank line is an event or a failure with a reason', (file) => {
     const bytes = readFileSync(join(CORPUS, file));
     const nonBlank = bytes.toString('latin1').split('\n').filter((l) => l.trim() !== '').length;

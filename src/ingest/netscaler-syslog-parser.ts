@@ -102,7 +102,7 @@ class NetscalerSyslogParser implements LineParser {
 
   private parse(line: SourceLine): void {
     const text = line.text;
-    if (text.trim().length === 0) return; // blank lines are neither events nor failures
+    if (text.trim().length === 0) return this.sink.skipped(line.line, 'blank');
     const m = ENVELOPE.exec(text);
     if (m) return this.parseEnvelope(line, m);
     this.parseOther(line, text);

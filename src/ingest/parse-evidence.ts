@@ -89,6 +89,7 @@ export async function parsePendingEvidence(
           bytes: stats.bytes,
           events: stats.events,
           failures: stats.failures,
+          skipped: stats.skipped,
           first_event: stats.firstEvent === null ? null : isoUtc(new Date(stats.firstEvent)),
           last_event: stats.lastEvent === null ? null : isoUtc(new Date(stats.lastEvent)),
           time_quality: JSON.stringify(stats.timeQuality),
@@ -99,7 +100,7 @@ export async function parsePendingEvidence(
       await appendAudit(trx, who, {
         action: 'evidence.parse',
         subject: `evidence:${target.sha256}`,
-        details: { dataset, lines: stats.lines, events: stats.events, failures: stats.failures, read_error: stats.readError },
+        details: { dataset, lines: stats.lines, events: stats.events, failures: stats.failures, skipped: stats.skipped, read_error: stats.readError },
       });
     });
     parsed.push({ sha256: target.sha256, originalPath: target.originalPath, dataset, stats });

@@ -41,6 +41,8 @@ export interface ParseStats {
   firstEvent: number | null;
   lastEvent: number | null;
   timeQuality: Partial<Record<TimeQuality, number>>;
+  /** Lines that carry no data: blank lines and CSV headers (neither events nor failures). */
+  skipped: number;
   /** Set when the file could not be read to its end (a truncated gzip rotation). */
   readError: string | null;
 }
@@ -51,7 +53,7 @@ export async function parseFile(
   onBatch: (batch: Batch) => Promise<void>,
   onProgress?: (bytesRead: number) => void,
 ): Promise<ParseStats> {
-  const stats: ParseStats = { lines: 0, bytes: 0, events: 0, failures: 0, firstEvent: null, lastEvent: null, timeQuality: {}, readError: null };
+  const stats: ParseStats = { lines: 0, bytes: 0, events: 0, failures: 0, firstEvent: null, lastEvent: null, timeQuality: {}, skipped: 0, readError: null };
   const limit = job.batchBytes ?? 32 * 1024 * 1024;
   let batchNo = 1;
   const base = () => join(job.batchDir, `${job.custody.evidenceSha256}-${batchNo}`);
@@ -71,6 +73,9 @@ export async function parseFile(
     failure(failure: ParseFailure) {
       failureFile.add(failureRow(failure, job.dataset, job.custody, decodeLine(failure.raw)));
       stats.failures += 1;
+    },
+    skipped() {
+      stats.skipped += 1;
     },
   };
 

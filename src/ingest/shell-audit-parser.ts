@@ -79,7 +79,7 @@ class ShellAuditParser implements LineParser {
 
   private readLine(line: SourceLine): void {
     if (line.text.trim() === '') {
-      this.fail(line, 'empty line');
+      this.sink.skipped(line.line, 'blank');
       return;
     }
     const header = parseBsdSyslog(line.text);

@@ -16,7 +16,8 @@ import {
 function run(factory: StructuredParserFactory, input: Buffer | string, options: Partial<ParseOptions> = {}) {
   const events: LogEvent[] = [];
   const failures: ParseFailure[] = [];
-  const parser = factory({ path: 'input.log', ...options }, { event: (e) => events.push(e), failure: (f) => failures.push(f) });
+  const skipped: number[] = [];
+  const parser = factory({ path: 'input.log', ...options }, { event: (e) => events.push(e), failure: (f) => failures.push(f), skipped: (line) => skipped.push(line) });
   let lines = 0;
   const splitter = new LineSplitter((line, oversized) => {
     lines += 1;
@@ -32,6 +33,8 @@ function run(factory: StructuredParserFactory, input: Buffer | string, options: 
   const span = (raw: Buffer) => raw.toString('latin1').split('\n').length;
   const accounted = [...events, ...failures].reduce((n, x) => n + span(x.raw), 0) + parser.counts.header + parser.counts.blank;
   expect(accounted).toBe(lines);
+  // What the parser counts is what it reports to the sink.
+  expect(skipped).toHaveLength(parser.counts.header + parser.counts.blank);
   return { events, failures, counts: parser.counts };
 }
 

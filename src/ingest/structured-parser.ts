@@ -197,7 +197,7 @@ class StructuredParser implements StructuredLineParser {
     this.first = false;
     if (this.mode === 'sniff' && !isBlank(text)) this.mode = text.trimStart().startsWith('{') ? 'json' : 'csv';
     if (this.mode === 'csv') this.csvLine(line, text);
-    else if (isBlank(text)) this.counts.blank += 1;
+    else if (isBlank(text)) this.skip(line.line, 'blank');
     else this.jsonLine(line, text);
   }
 
@@ -246,7 +246,7 @@ class StructuredParser implements StructuredLineParser {
       return;
     }
     if (isBlank(text)) {
-      this.counts.blank += 1;
+      this.skip(line.line, 'blank');
       return;
     }
     this.delimiter ??= sniffDelimiter(text);
@@ -275,7 +275,7 @@ class StructuredParser implements StructuredLineParser {
     if (!this.header) {
       this.header = uniqueNames(cells.map((c) => c.trim()));
       this.headerLine = at.line;
-      this.counts.header += lineCount;
+      for (let i = 0; i < lineCount; i++) this.skip(at.line + i, 'header');
       return;
     }
     let names = this.header;
@@ -342,6 +342,12 @@ class StructuredParser implements StructuredLineParser {
       timestamp, timeQuality, dataset: c.dataset, ecs: ecs as EcsValues, fields, line: at.line, offset: at.offset, raw, message,
     });
     return null;
+  }
+
+  /** A header or blank line: counted here and reported to the sink. */
+  private skip(line: number, why: 'blank' | 'header'): void {
+    this.counts[why] += 1;
+    this.sink.skipped(line, why);
   }
 
   private fail(at: SourceLine, raw: Buffer, reason: string): void {

@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogEvent, ParseFailure } from './log-event.js';
+import type { LogEvent } from './log-event.js';
 import { parseBuffer } from './parse-text.js';
 import { combinedLogParser, netscalerHttpaccessParser } from './web-access-parser.js';
+import { corpus, expectAllAccounted } from '../../test/support/corpora.js';
 
-const CORPUS = '/work/shared/corpora/netscaler';
+const CORPUS = corpus('netscaler');
 
 function filesNamed(dir: string, pattern: RegExp): string[] {
   if (!existsSync(dir)) return [];
@@ -18,31 +19,6 @@ function filesNamed(dir: string, pattern: RegExp): string[] {
   return out.sort();
 }
 
-/** Physical lines as the splitter counts them: a final line without newline still counts. */
-function lineCount(input: Buffer): number {
-  let n = 0;
-  for (const byte of input) if (byte === 0x0a) n += 1;
-  return input.length > 0 && input[input.length - 1] !== 0x0a ? n + 1 : n;
-}
-
-/** Every line is in exactly one event or one failure, and failures say why. */
-function expectAllAccounted(input: Buffer, result: { events: LogEvent[]; failures: ParseFailure[] }): void {
-  const seen = new Set<number>();
-  for (const e of result.events) {
-    const span = e.raw.toString('latin1').split('\n').length;
-    for (let i = 0; i < span; i += 1) {
-      expect(seen.has(e.line + i)).toBe(false);
-      seen.add(e.line + i);
-    }
-  }
-  for (const f of result.failures) {
-    expect(f.reason).not.toBe('');
-    expect(seen.has(f.line)).toBe(false);
-    seen.add(f.line);
-  }
-  expect(seen.size).toBe(lineCount(input));
-}
-
 const parse = (input: Buffer | string, options = {}) => parseBuffer(netscalerHttpaccessParser, input, options);
 const one = (line: string | Buffer): LogEvent => {
   const { events, failures } = parse(line);
@@ -51,7 +27,7 @@ const one = (line: string | Buffer): LogEvent => {
   return events[0]!;
 };
 
-describe.skipIf(!existsSync(CORPUS))('NetScaler httpaccess: corpus', () => {
+describe('NetScaler httpaccess: corpus', () => {
   const files = [
     ...filesNamed(join(CORPUS, 'mandiant-ioc-scanner/tests'), /^httpaccess\.log/),
     ...filesNamed(join(CORPUS, 'dissect-target/tests'), /^httpaccess\.log/),
@@ -264,13 +240,13 @@ describe('hostile and malformed input', () => {
       `${prefix}"GET /half-a-requ`,
       '',
     ].join('\n');
-    const { events, failures } = parse(input + '\n');
+    const { events, failures, skipped } = parse(input + '\n');
     expect(failures.map((f) => [f.line, f.reason])).toEqual([
       [1, expect.stringMatching(/^not an access-log line/)],
       [2, expect.stringMatching(/^not an access-log line/)],
       [3, 'no status code and size after the quoted request'],
-      [6, 'empty line'],
     ]);
+    expect(skipped).toEqual([6]);
     // An impossible date keeps the event, without a time.
     expect(events[0]!.timestamp).toBeNull();
     expect(events[0]!.timeQuality).toBe('missing');

@@ -80,7 +80,10 @@ class WebAccessParser implements LineParser {
   /** Emits the event and returns null, or returns why the line is not an access-log record. */
   private read(line: SourceLine): string | null {
     const text = line.text;
-    if (text.trim() === '') return 'empty line';
+    if (text.trim() === '') {
+      this.sink.skipped(line.line, 'blank');
+      return null;
+    }
     if (text.charCodeAt(0) === 0x23) return 'comment line (starts with #)';
     const head = HEAD_RE.exec(text);
     if (!head) return 'not an access-log line: expected client, ident, user, [dd/Mon/yyyy:HH:MM:SS ±zone] and a quoted request';

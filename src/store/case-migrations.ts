@@ -277,6 +277,7 @@ const m0009_evidence_parse: Migration = {
       .addColumn('bytes', 'bigint', (c) => c.notNull())
       .addColumn('events', 'bigint', (c) => c.notNull())
       .addColumn('failures', 'bigint', (c) => c.notNull())
+      .addColumn('skipped', 'bigint', (c) => c.notNull())
       .addColumn('first_event', 'text')
       .addColumn('last_event', 'text')
       .addColumn('time_quality', 'text', (c) => c.notNull())

@@ -219,6 +219,8 @@ export interface EvidenceParseTable {
   bytes: number;
   events: number;
   failures: number;
+  /** Blank lines and CSV headers: neither events nor failures. */
+  skipped: number;
   first_event: string | null;
   last_event: string | null;
   /** JSON object: time quality → number of events. */

@@ -42,6 +42,7 @@ export function registerEvidenceCommands(program: Command, io: CliIo, run: Actio
         if (o.json) return printJson(io, { added, parsed: parsed.map((p) => ({ sha256: p.sha256, originalPath: p.originalPath, dataset: p.dataset, ...p.stats })) });
         const events = parsed.reduce((n, p) => n + p.stats.events, 0);
         const failures = parsed.reduce((n, p) => n + p.stats.failures, 0);
+        const skipped = parsed.reduce((n, p) => n + p.stats.skipped, 0);
         printLines(io, [
           ...added.map((e) =>
             e.status === 'added'
@@ -50,7 +51,7 @@ export function registerEvidenceCommands(program: Command, io: CliIo, run: Actio
           ),
           ...parsed.filter((p) => p.stats.failures > 0 || p.stats.readError).map((p) => `warning: ${p.originalPath}: ${p.stats.failures} lines not parsed${p.stats.readError ? `; ${p.stats.readError}` : ''} (weerbaar evidence failures)`),
           `${added.filter((e) => e.status === 'added').length} added, ${added.filter((e) => e.status !== 'added').length} already present`,
-          `${parsed.length} files parsed: ${events} events, ${failures} lines not parsed`,
+          `${parsed.length} files parsed: ${events} events, ${failures} lines not parsed${skipped ? `, ${skipped} blank or header lines` : ''}`,
         ]);
       })();
     });
