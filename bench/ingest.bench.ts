@@ -5,10 +5,16 @@
  * bytes) and events/s; overall: everything in one run with peak resident memory. Baseline in the
  * same run: `rg -c ''` (ripgrep counting lines, `-z` for gzip rotations) over the same files — the
  * cost of merely reading every line.
- * Usage: npm run bench:ingest [-- --scale N] (default 40 ≈ 1 GB of ns.log).
+ * Last, one large file (the gateway's ns.log rotations concatenated to at least --big-gb GB) goes
+ * through the real `weerbaar evidence add` in its own process — custody hash and vault copy
+ * included — with its peak resident memory read from /proc: the bounded-memory claim, measured.
+ * Usage: npm run bench:ingest [-- --scale N --big-gb G] (defaults 40 ≈ 1 GB of ns.log, 2 GB).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +31,7 @@ const arg = (name: string, fallback: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const SCALE = arg('scale', 40);
+const BIG_GB = arg('big-gb', 2);
 
 // The compiled product: worker threads need JavaScript modules, so the pipeline comes from dist/.
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
@@ -94,6 +101,41 @@ try {
   console.log(`| all formats | ${targets.length} | ${mb(allBytes).toFixed(0)} MB | ${(mb(allBytes) / all.seconds).toFixed(1)} MB/s | ${Math.round(all.events / all.seconds).toLocaleString('en')} events/s | ${all.failures} | ${(mb(allBytes) / rgAll).toFixed(0)} MB/s | ${(rgAll / all.seconds).toFixed(3)} |`);
   console.log(`peak resident memory (whole process: main thread, workers, DuckDB): ${peak.toFixed(0)} MB`);
   console.log('columns: format | files | uncompressed | ingest MB/s | events/s | failures | rg -c MB/s | ingest/rg');
+
+  // One large file, the real command, its own process.
+  const bigDir = join(root, 'big');
+  await mkdir(bigDir);
+  const big = join(bigDir, 'ns.log');
+  const rotations = targets.filter((t) => t.format === 'netscaler-syslog' && t.originalPath.startsWith('gateway-ns-gw-01/'));
+  const out = createWriteStream(big);
+  while (out.bytesWritten < BIG_GB * 1e9) {
+    for (const t of rotations) await pipeline(t.gzip ? createReadStream(t.file).pipe(createGunzip()) : createReadStream(t.file), out, { end: false });
+  }
+  await new Promise<void>((resolve) => out.end(resolve));
+  const bigBytes = (await stat(big)).size;
+  const cli = new URL('../bin/weerbaar.js', import.meta.url).pathname;
+  const ws = join(root, 'ws');
+  execFileSync('node', [cli, 'init', ws, '--timezone', 'UTC']);
+  const t0 = performance.now();
+  const child = spawn('node', [cli, '-w', ws, 'evidence', 'add', '--host', 'ns-gw-01', big], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let peakKb = 0;
+  const poll = setInterval(() => {
+    readFile(`/proc/${child.pid}/status`, 'utf8').then(
+      (status) => (peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0))),
+      () => undefined,
+    );
+  }, 100);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(poll);
+  const seconds = (performance.now() - t0) / 1000;
+  const rgBig = ripgrep([big]);
+  console.log(output.trim().split('\n').pop());
+  console.log(
+    `one file, evidence add (custody + parse + load): ${mb(bigBytes).toFixed(0)} MB in ${seconds.toFixed(1)} s = ${(mb(bigBytes) / seconds).toFixed(1)} MB/s, exit ${code}, ` +
+      `peak resident memory ${(peakKb / 1024).toFixed(0)} MB; rg -c: ${(mb(bigBytes) / rgBig).toFixed(0)} MB/s`,
+  );
 } finally {
   await rm(root, { recursive: true, force: true });
 }

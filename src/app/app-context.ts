@@ -63,7 +63,7 @@ export async function contextFor(
     store,
     actor: resolveActor(options.actor, environment.env),
     clock: environment.clock ?? systemClock,
-    events: () => (events ??= DuckdbEventStore.open({ engine: 'duckdb', path: workspace.path(workspace.config.event_store.path) })),
+    events: () => (events ??= openEvents(workspace)),
     close: async () => {
       try {
         if (events) await (await events).close();
@@ -72,6 +72,11 @@ export async function contextFor(
       }
     },
   };
+}
+
+function openEvents(workspace: Workspace): Promise<EventStore> {
+  const configured = workspace.config.event_store;
+  return DuckdbEventStore.open({ engine: 'duckdb', path: workspace.path(configured.path), ...(configured.memory_limit ? { memoryLimit: configured.memory_limit } : {}) });
 }
 
 /** `--actor`, then WEERBAAR_ACTOR, then the operating-system user. */

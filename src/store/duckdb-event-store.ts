@@ -35,13 +35,15 @@ function loadSql(table: EventTable, csvPath: string): string {
   const columns = csvColumns(table);
   // Every CSV column is read as text or integer and converted here, so a malformed batch fails
   // loudly instead of being coerced; file names are quoted as SQL string literals (they are ours).
+  // A row is at most a 1 MiB line twice over (message and fields) plus escaping: 16 MiB is ample,
+  // and the reader's buffer is a multiple of it, so larger would cost memory for nothing.
   const spec = columns.map((c, i) => `'c${i}': '${c.type === 'timestamp' || c.type === 'bigint' ? 'BIGINT' : c.type === 'integer' ? 'INTEGER' : 'VARCHAR'}'`).join(', ');
   const values = columns.map((c, i) => (c.type === 'timestamp' ? `epoch_ms(c${i})` : `c${i}`));
   const target = columns.map((c) => quote(c.name));
   const idColumn = table === 'events' ? `${quote('event.id')}, ` : '';
   const idValue = table === 'events' ? `nextval('event_id'), ` : '';
   const file = `'${csvPath.replaceAll("'", "''")}'`;
-  return `INSERT INTO ${quote(table)} (${idColumn}${target.join(', ')}) SELECT ${idValue}${values.join(', ')} FROM read_csv(${file}, header = false, delim = '${BULK_DELIMITER}', quote = '${BULK_QUOTE}', escape = '${BULK_QUOTE}', columns = {${spec}}, strict_mode = true, allow_quoted_nulls = false, max_line_size = 67108864, auto_detect = false)`;
+  return `INSERT INTO ${quote(table)} (${idColumn}${target.join(', ')}) SELECT ${idValue}${values.join(', ')} FROM read_csv(${file}, header = false, delim = '${BULK_DELIMITER}', quote = '${BULK_QUOTE}', escape = '${BULK_QUOTE}', columns = {${spec}}, strict_mode = true, allow_quoted_nulls = false, max_line_size = 16777216, buffer_size = 33554432, auto_detect = false)`;
 }
 
 export class DuckdbEventStore implements EventStore {
@@ -57,7 +59,14 @@ export class DuckdbEventStore implements EventStore {
   static async open(settings: DuckdbEventStoreSettings): Promise<DuckdbEventStore> {
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(settings.path, { preserve_insertion_order: 'false' });
+      instance = await DuckDBInstance.create(settings.path, {
+        preserve_insertion_order: 'false',
+        // Bounded memory whatever the evidence volume (DuckDB spills to disk beyond it), and a
+        // write-ahead log that is checkpointed per gigabyte rather than per 16 MB: loading batch
+        // after batch, checkpointing was half the load time (bench/RESULTS.md).
+        memory_limit: settings.memoryLimit ?? '512MB',
+        checkpoint_threshold: '1GB',
+      });
     } catch (error) {
       throw new WeerbaarError('STORE_UNAVAILABLE', `the event store ${settings.path} cannot be opened: ${(error as Error).message}`, { cause: error });
     }

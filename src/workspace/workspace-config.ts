@@ -84,7 +84,15 @@ export const WorkspaceConfigSchema = z
     case_store: z.discriminatedUnion('engine', [SqliteStoreSchema, PostgresStoreSchema]).default({ engine: 'sqlite', path: 'case.sqlite' }),
     /** The event store: normalised log events. DuckDB embedded by default; ClickHouse with the scale-out issue. */
     event_store: z
-      .discriminatedUnion('engine', [z.object({ engine: z.literal('duckdb'), path: z.string().min(1).default('events.duckdb') }).strict()])
+      .discriminatedUnion('engine', [
+        z
+          .object({
+            engine: z.literal('duckdb'),
+            path: z.string().min(1).default('events.duckdb'),
+            memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'must be a size such as 512MB or 2GB').optional(),
+          })
+          .strict(),
+      ])
       .default({ engine: 'duckdb', path: 'events.duckdb' }),
     vault: z.string().min(1).default('vault'),
     audit: z

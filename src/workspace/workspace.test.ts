@@ -63,6 +63,17 @@ describe('open', () => {
     expect(error.details.join('\n')).toMatch(/weerbaar\.yaml:\d+ \(case_sotre\): unknown field "case_sotre"/);
   });
 
+  it('reads the event store settings and names a bad memory limit', async () => {
+    const ws = await initWorkspace(join(root, 'e'), { timezone: 'UTC' });
+    expect(ws.config.event_store).toEqual({ engine: 'duckdb', path: 'events.duckdb' });
+    const text = await readFile(join(ws.dir, 'weerbaar.yaml'), 'utf8');
+    await writeFile(join(ws.dir, 'weerbaar.yaml'), text.replace('path: events.duckdb', 'path: events.duckdb\n  memory_limit: 2GB'));
+    expect((await openWorkspace(ws.dir)).config.event_store).toEqual({ engine: 'duckdb', path: 'events.duckdb', memory_limit: '2GB' });
+    await writeFile(join(ws.dir, 'weerbaar.yaml'), text.replace('path: events.duckdb', 'path: events.duckdb\n  memory_limit: lots'));
+    const error = await failure(openWorkspace(ws.dir));
+    expect(error.details.join('\n')).toMatch(/memory_limit.*must be a size such as 512MB/);
+  });
+
   it('resolves the folder from the option, then the environment, then the current folder', () => {
     expect(resolveWorkspaceDir('a', { WEERBAAR_WORKSPACE: '/b' }, '/c')).toBe('/c/a');
     expect(resolveWorkspaceDir(undefined, { WEERBAAR_WORKSPACE: '/b' }, '/c')).toBe('/b');
