@@ -11,9 +11,9 @@
  * Usage: npm run bench:ingest [-- --scale N --big-gb G] (defaults 40 ≈ 1 GB of ns.log, 2 GB).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +109,11 @@ try {
   const rotations = targets.filter((t) => t.format === 'netscaler-syslog' && t.originalPath.startsWith('gateway-ns-gw-01/'));
   const out = createWriteStream(big);
   while (out.bytesWritten < BIG_GB * 1e9) {
-    for (const t of rotations) await pipeline(t.gzip ? createReadStream(t.file).pipe(createGunzip()) : createReadStream(t.file), out, { end: false });
+    for (const t of rotations) {
+      for await (const chunk of t.gzip ? createReadStream(t.file).pipe(createGunzip()) : createReadStream(t.file)) {
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    }
   }
   await new Promise<void>((resolve) => out.end(resolve));
   const bigBytes = (await stat(big)).size;

@@ -64,7 +64,7 @@ export class DuckdbEventStore implements EventStore {
         // Bounded memory whatever the evidence volume (DuckDB spills to disk beyond it), and a
         // write-ahead log that is checkpointed per gigabyte rather than per 16 MB: loading batch
         // after batch, checkpointing was half the load time (bench/RESULTS.md).
-        memory_limit: settings.memoryLimit ?? '512MB',
+        memory_limit: settings.memoryLimit ?? '256MB',
         checkpoint_threshold: '1GB',
       });
     } catch (error) {

@@ -29,7 +29,7 @@ export interface DuckdbEventStoreSettings {
   readonly engine: 'duckdb';
   /** Absolute path of the database file, or `:memory:`. */
   readonly path: string;
-  /** DuckDB's memory limit (`512MB` by default); beyond it DuckDB spills to disk. */
+  /** DuckDB's memory limit (`256MB` by default); beyond it DuckDB spills to disk. */
   readonly memoryLimit?: string;
 }
 
