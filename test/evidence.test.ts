@@ -124,4 +124,24 @@ describe.each(engines)('evidence custody on $name', (engine) => {
     expect(bad.stderr).toMatch(/bad\.yaml:3/);
     expect(bad.stderr).toContain('user.nickname');
   });
+
+  it('gives a file stored without a parser a format later, once, and parses it then', async () => {
+    const file = join(t.root, 'history.txt');
+    await writeFile(file, 'Jan 19 23:40:14 <local7.notice> ns bash[1297]: root on /dev/pts/0 shell_command="id"\nJan 19 23:40:15 <local7.notice> ns bash[1297]: root on /dev/pts/0 return_code="0"\n');
+    const first = JSON.parse((await cli(['-w', t.ws, 'evidence', 'add', '--json', file], { env: t.env })).stdout) as { added: Added[]; parsed: unknown[] };
+    expect(first.added).toEqual([expect.objectContaining({ status: 'added', format: 'unknown' })]);
+    expect(first.parsed).toEqual([]);
+
+    const named = await cli(['-w', t.ws, 'evidence', 'add', '--format', 'shell-audit', file], { env: t.env });
+    expect(named.stdout).toContain('was stored without a parser; now read as shell-audit');
+    expect(named.stdout).toContain('1 files parsed: 2 events, 0 lines not parsed');
+
+    // A parsed file keeps its reading: a second --format changes nothing.
+    const again = await cli(['-w', t.ws, 'evidence', 'add', '--format', 'cron', file], { env: t.env });
+    expect(again.stdout).toContain('0 files parsed');
+    const list = JSON.parse((await cli(['-w', t.ws, 'evidence', 'list', '--json'], { env: t.env })).stdout) as { originalPath: string; format: string; events: number }[];
+    expect(list.find((e) => e.originalPath === file)).toMatchObject({ format: 'shell-audit', events: 2 });
+    const log = JSON.parse((await cli(['-w', t.ws, 'audit', 'log', '--json'], { env: t.env })).stdout) as { action: string }[];
+    expect(log.filter((e) => e.action === 'evidence.format')).toHaveLength(1);
+  });
 });

@@ -37,7 +37,11 @@ export interface AddedEvidence {
   readonly originalPath: string;
   readonly size: number;
   readonly format: LogFormat | 'tar';
-  readonly status: 'added' | 'already-present';
+  /**
+   * `reformatted`: the content was already stored with no parser (format `unknown`) and this add
+   * named a format (`--format`), so it is recorded with that format and parsed now.
+   */
+  readonly status: 'added' | 'already-present' | 'reformatted';
   /** For a repeat: where the stored copy came from. */
   readonly firstSeenAs?: string;
 }
@@ -138,6 +142,24 @@ async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLo
   return results;
 }
 
+async function reformat(db: Kysely<CaseDatabase>, who: AuditActor, sha256: string, options: EvidenceOptions): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('evidence_file')
+      .set({
+        format: options.format!,
+        ...(options.host ? { host: options.host } : {}),
+        ...(options.timezone ? { timezone: options.timezone } : {}),
+        ...(options.dateOrder ? { date_order: options.dateOrder } : {}),
+        ...(options.mapping ? { field_mapping: JSON.stringify(options.mapping) } : {}),
+      })
+      .where('sha256', '=', sha256)
+      .where('format', '=', 'unknown')
+      .execute();
+    await appendAudit(trx, who, { action: 'evidence.format', subject: `evidence:${sha256}`, details: { from: 'unknown', to: options.format!, host: options.host ?? null } });
+  });
+}
+
 /** Where content with this hash lives, relative to the workspace. */
 export function vaultPath(vault: VaultLocation, sha256: string): string {
   return join(vault.vault, 'sha256', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
@@ -151,12 +173,18 @@ async function record(
   origin: { originalPath: string; container: string | null; format?: 'tar'; mtime: Date | null },
   options: EvidenceOptions,
 ): Promise<AddedEvidence> {
-  const existing = await db.selectFrom('evidence_file').select(['original_path']).where('sha256', '=', stored.sha256).executeTakeFirst();
+  const existing = await db.selectFrom('evidence_file').select(['original_path', 'format']).where('sha256', '=', stored.sha256).executeTakeFirst();
   const gz = isGzip(stored.head);
   const format = origin.format ?? options.format ?? detectFormat(origin.originalPath, gz ? gunzipHead(stored.head) : stored.head);
   if (existing) {
     await rm(stored.temp, { force: true });
-    return { sha256: stored.sha256, originalPath: origin.originalPath, size: stored.size, format, status: 'already-present', firstSeenAs: existing.original_path };
+    // A file stored without a parser can be given one later; a parsed file keeps its reading
+    // (its events are evidence already; reading it differently is a new decision, not a repeat).
+    if (existing.format === 'unknown' && options.format && origin.format !== 'tar') {
+      await reformat(db, who, stored.sha256, options);
+      return { sha256: stored.sha256, originalPath: origin.originalPath, size: stored.size, format: options.format, status: 'reformatted', firstSeenAs: existing.original_path };
+    }
+    return { sha256: stored.sha256, originalPath: origin.originalPath, size: stored.size, format: existing.format as LogFormat, status: 'already-present', firstSeenAs: existing.original_path };
   }
   const relativePath = vaultPath(vault, stored.sha256);
   const target = join(vault.workspaceDir, relativePath);

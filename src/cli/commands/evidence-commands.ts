@@ -47,7 +47,9 @@ export function registerEvidenceCommands(program: Command, io: CliIo, run: Actio
           ...added.map((e) =>
             e.status === 'added'
               ? `added    ${e.sha256.slice(0, 16)}…  ${e.format.padEnd(20)} ${e.size} bytes  ${e.originalPath}`
-              : `present  ${e.sha256.slice(0, 16)}…  ${e.originalPath} is identical to ${e.firstSeenAs ?? 'a stored file'}: not stored again`,
+              : e.status === 'reformatted'
+                ? `format   ${e.sha256.slice(0, 16)}…  ${e.originalPath} was stored without a parser; now read as ${e.format}`
+                : `present  ${e.sha256.slice(0, 16)}…  ${e.originalPath} is identical to ${e.firstSeenAs ?? 'a stored file'}: not stored again`,
           ),
           ...parsed.filter((p) => p.stats.failures > 0 || p.stats.readError).map((p) => `warning: ${p.originalPath}: ${p.stats.failures} lines not parsed${p.stats.readError ? `; ${p.stats.readError}` : ''} (weerbaar evidence failures)`),
           `${added.filter((e) => e.status === 'added').length} added, ${added.filter((e) => e.status !== 'added').length} already present`,
