@@ -69,10 +69,10 @@ describe.each(engines)('event store on $name', ({ open }) => {
       pipeParser,
       async (batch) => {
         if (batch.eventsCsv) {
-          await store.loadCsv('events', batch.eventsCsv);
+          await store.loadCsv('events', batch.eventsCsv, batch.custody);
           batches.push(batch.eventsCsv);
         }
-        if (batch.failuresCsv) await store.loadCsv('parse_failures', batch.failuresCsv);
+        if (batch.failuresCsv) await store.loadCsv('parse_failures', batch.failuresCsv, batch.custody);
       },
     );
     expect(stats).toMatchObject({ lines: 4, events: 3, failures: 1, readError: null, firstEvent: Date.parse('2025-07-09T10:00:00Z') });

@@ -32,13 +32,17 @@ function integer(value: number | undefined | null): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '' : String(Math.trunc(value));
 }
 
-/** Position of each ECS column in the row, after the seven custody and time columns. */
+/**
+ * Position of each ECS column in the row, after the five time and position columns (the evidence
+ * hash and path are the same for a whole batch: the store fills them, BATCH_CONSTANT_COLUMNS).
+ */
+const HEAD = 5;
 const ECS_POSITION = new Map<string, { index: number; numeric: boolean }>([
-  ...ECS_STRING_FIELDS.map((name, i): [string, { index: number; numeric: boolean }] => [name, { index: 7 + i, numeric: false }]),
-  ...ECS_NUMBER_FIELDS.map((name, i): [string, { index: number; numeric: boolean }] => [name, { index: 7 + ECS_STRING_FIELDS.length + i, numeric: true }]),
+  ...ECS_STRING_FIELDS.map((name, i): [string, { index: number; numeric: boolean }] => [name, { index: HEAD + i, numeric: false }]),
+  ...ECS_NUMBER_FIELDS.map((name, i): [string, { index: number; numeric: boolean }] => [name, { index: HEAD + ECS_STRING_FIELDS.length + i, numeric: true }]),
 ]);
 const HOST_INDEX = ECS_POSITION.get('host.name')!.index;
-const TAIL = 7 + ECS_STRING_FIELDS.length + ECS_NUMBER_FIELDS.length;
+const TAIL = HEAD + ECS_STRING_FIELDS.length + ECS_NUMBER_FIELDS.length;
 /** An empty row template, copied per event: the few ECS values an event has are set by position. */
 const EMPTY_ROW: readonly string[] = Array.from({ length: TAIL + 3 }, () => '');
 
@@ -47,10 +51,8 @@ export function eventRow(event: LogEvent, custody: Custody): string {
   cells[0] = integer(event.timestamp);
   cells[1] = event.timeQuality;
   cells[2] = field(event.dataset);
-  cells[3] = custody.evidenceSha256;
-  cells[4] = field(custody.path);
-  cells[5] = String(event.line);
-  cells[6] = String(event.offset);
+  cells[3] = String(event.line);
+  cells[4] = String(event.offset);
   const ecs: EcsValues = event.ecs;
   // Walk the event's own (few) values, not every column.
   for (const name in ecs) {
@@ -66,6 +68,6 @@ export function eventRow(event: LogEvent, custody: Custody): string {
   return `${cells.join(D)}\n`;
 }
 
-export function failureRow(failure: ParseFailure, dataset: string, custody: Custody, message: string): string {
-  return `${custody.evidenceSha256}${D}${field(custody.path)}${D}${field(dataset)}${D}${failure.line}${D}${failure.offset}${D}${field(failure.reason)}${D}${field(message)}${D}${lineEncoding(failure.raw)}\n`;
+export function failureRow(failure: ParseFailure, dataset: string, message: string): string {
+  return `${field(dataset)}${D}${failure.line}${D}${failure.offset}${D}${field(failure.reason)}${D}${field(message)}${D}${lineEncoding(failure.raw)}\n`;
 }

@@ -57,8 +57,8 @@ export async function ingestFiles(store: EventStore, targets: readonly IngestTar
   let loading: Promise<void> = Promise.resolve();
   const load = (batch: Batch): Promise<void> => {
     const next = loading.then(async () => {
-      if (batch.eventsCsv) await store.loadCsv('events', batch.eventsCsv);
-      if (batch.failuresCsv) await store.loadCsv('parse_failures', batch.failuresCsv);
+      if (batch.eventsCsv) await store.loadCsv('events', batch.eventsCsv, batch.custody);
+      if (batch.failuresCsv) await store.loadCsv('parse_failures', batch.failuresCsv, batch.custody);
       await Promise.all([batch.eventsCsv, batch.failuresCsv].filter((f): f is string => f !== null).map((f) => rm(f, { force: true })));
     });
     loading = next.catch(() => undefined);

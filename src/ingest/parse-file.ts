@@ -27,6 +27,8 @@ export interface ParseJob {
 }
 
 export interface Batch {
+  /** The evidence file every row of the batch comes from. */
+  readonly custody: { readonly evidenceSha256: string; readonly path: string };
   readonly eventsCsv: string | null;
   readonly failuresCsv: string | null;
   readonly events: number;
@@ -71,7 +73,7 @@ export async function parseFile(
       }
     },
     failure(failure: ParseFailure) {
-      failureFile.add(failureRow(failure, job.dataset, job.custody, decodeLine(failure.raw)));
+      failureFile.add(failureRow(failure, job.dataset, decodeLine(failure.raw)));
       stats.failures += 1;
     },
     skipped() {
@@ -81,7 +83,8 @@ export async function parseFile(
 
   const flush = async () => {
     if (eventFile.rows === 0 && failureFile.rows === 0) return;
-    const batch = { eventsCsv: eventFile.close(), failuresCsv: failureFile.close(), events: eventFile.rows, failures: failureFile.rows };
+    const custody = { evidenceSha256: job.custody.evidenceSha256, path: job.custody.path };
+    const batch = { custody, eventsCsv: eventFile.close(), failuresCsv: failureFile.close(), events: eventFile.rows, failures: failureFile.rows };
     batchNo += 1;
     eventFile = new CsvBatchFile(`${base()}-events.csv`);
     failureFile = new CsvBatchFile(`${base()}-failures.csv`);

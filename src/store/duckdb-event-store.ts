@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WeerbaarError } from '../shared/errors.js';
-import { BULK_DELIMITER, BULK_QUOTE, EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS } from './event-schema.js';
-import type { EventStore, EventTable, DuckdbEventStoreSettings, Row } from './event-store.js';
+import { BATCH_CONSTANT_COLUMNS, BULK_DELIMITER, BULK_QUOTE, EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS } from './event-schema.js';
+import type { BatchCustody, EventStore, EventTable, DuckdbEventStoreSettings, Row } from './event-store.js';
 import type { QueryNode, Scalar } from './query-node.js';
 import { compileQuery, duckdbDialect } from './sql-compiler.js';
 
@@ -26,9 +26,11 @@ function createTableSql(table: EventTable, columns: readonly EventColumn[]): str
   return `CREATE TABLE IF NOT EXISTS ${quote(table)} (${columns.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`).join(', ')})`;
 }
 
-/** Columns in the CSV: all but `event.id`, which the store assigns. */
+const CONSTANT = new Set<string>(BATCH_CONSTANT_COLUMNS);
+
+/** Columns in the CSV: all but `event.id`, which the store assigns, and the batch's custody columns. */
 export function csvColumns(table: EventTable): readonly EventColumn[] {
-  return (table === 'events' ? EVENT_COLUMNS : FAILURE_COLUMNS).filter((c) => c.name !== 'event.id');
+  return (table === 'events' ? EVENT_COLUMNS : FAILURE_COLUMNS).filter((c) => c.name !== 'event.id' && !CONSTANT.has(c.name));
 }
 
 function loadSql(table: EventTable, csvPath: string): string {
@@ -39,7 +41,9 @@ function loadSql(table: EventTable, csvPath: string): string {
   // and the reader's buffer is a multiple of it, so larger would cost memory for nothing.
   const spec = columns.map((c, i) => `'c${i}': '${c.type === 'timestamp' || c.type === 'bigint' ? 'BIGINT' : c.type === 'integer' ? 'INTEGER' : 'VARCHAR'}'`).join(', ');
   const values = columns.map((c, i) => (c.type === 'timestamp' ? `epoch_ms(c${i})` : `c${i}`));
-  const target = columns.map((c) => quote(c.name));
+  // The custody columns are bound parameters ($1, $2): the same for every row of the batch.
+  const target = [...BATCH_CONSTANT_COLUMNS, ...columns.map((c) => c.name)].map(quote);
+  values.unshift('$1', '$2');
   const idColumn = table === 'events' ? `${quote('event.id')}, ` : '';
   const idValue = table === 'events' ? `nextval('event_id'), ` : '';
   const file = `'${csvPath.replaceAll("'", "''")}'`;
@@ -78,9 +82,15 @@ export class DuckdbEventStore implements EventStore {
     return store;
   }
 
-  async loadCsv(table: EventTable, csvPath: string): Promise<number> {
-    const result = await this.run(loadSql(table, csvPath));
-    return Number(result);
+  async loadCsv(table: EventTable, csvPath: string, custody: BatchCustody): Promise<number> {
+    try {
+      const prepared = await this.connection.prepare(loadSql(table, csvPath));
+      prepared.bind([custody.evidenceSha256, custody.path]);
+      const result = await prepared.run();
+      return Number(result.rowsChanged);
+    } catch (error) {
+      throw new WeerbaarError('STORE_ERROR', `loading ${csvPath} into the event store failed: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async query(node: QueryNode): Promise<Row[]> {

@@ -105,6 +105,12 @@ export const EVENT_COLUMNS: readonly EventColumn[] = Object.freeze([
   { name: 'weerbaar.encoding', type: 'varchar' },
 ]);
 
+/**
+ * Columns every row of one bulk batch shares — a batch holds one evidence file — so the loader fills
+ * them from the batch's custody instead of each row repeating a 64-character hash and a path.
+ */
+export const BATCH_CONSTANT_COLUMNS = ['weerbaar.evidence_sha256', 'log.file.path'] as const;
+
 /** Lines no parser could read: kept with their bytes and the reason, never dropped. */
 export const FAILURE_COLUMNS: readonly EventColumn[] = Object.freeze([
   { name: 'weerbaar.evidence_sha256', type: 'varchar' },

@@ -11,6 +11,12 @@ import type { SqlDialect } from './sql-compiler.js';
 
 export type EventTable = 'events' | 'parse_failures';
 
+/** The evidence file a batch comes from. */
+export interface BatchCustody {
+  readonly evidenceSha256: string;
+  readonly path: string;
+}
+
 export type Row = Record<string, Scalar>;
 
 export interface EventStore {
@@ -18,8 +24,11 @@ export interface EventStore {
   /** Where the store lives, for messages (never contains secrets). */
   readonly description: string;
   readonly dialect: SqlDialect;
-  /** Bulk-loads a CSV batch into `table`; returns the number of rows loaded. */
-  loadCsv(table: EventTable, csvPath: string): Promise<number>;
+  /**
+   * Bulk-loads a batch into `table`; returns the number of rows loaded. The batch's rows omit the
+   * custody columns every row shares (BATCH_CONSTANT_COLUMNS); the store fills them from `custody`.
+   */
+  loadCsv(table: EventTable, csvPath: string, custody: BatchCustody): Promise<number>;
   /** Runs a query node; timestamps must be selected through `epochMs`, integers come back as numbers. */
   query(node: QueryNode): Promise<Row[]>;
   close(): Promise<void>;
