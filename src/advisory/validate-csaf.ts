@@ -1,8 +1,5 @@
-import * as mandatory20 from '@secvisogram/csaf-validator-lib/mandatoryTests.js';
-import { csaf_2_0 } from '@secvisogram/csaf-validator-lib/schemaTests.js';
-import * as mandatory21 from '@secvisogram/csaf-validator-lib/csaf_2_1/mandatoryTests.js';
-import { csaf_2_1 } from '@secvisogram/csaf-validator-lib/csaf_2_1/schemaTests.js';
-import validate, { type CsafDocumentTest } from '@secvisogram/csaf-validator-lib/validate.js';
+import type { CsafDocumentTest } from '@secvisogram/csaf-validator-lib/validate.js';
+import type * as ValidateModule from '@secvisogram/csaf-validator-lib/validate.js';
 import { type StructuredSource, formatPath } from '../shared/structured-source.js';
 import { correct_6_1_21, correct_6_1_26 } from './csaf-test-corrections.js';
 
@@ -40,19 +37,49 @@ export interface CsafValidation {
   readonly limits: readonly string[];
 }
 
-const SUITES: Record<CsafVersion, { tests: CsafDocumentTest[]; limits: string[] }> = {
-  '2.0': {
-    tests: [csaf_2_0, ...Object.values(mandatory20).map(corrected)],
-    limits: ['optional (6.2) and informative (6.3) tests are not run; they do not decide validity'],
-  },
-  '2.1': {
-    tests: [csaf_2_1, ...Object.values(mandatory21)],
-    limits: [
-      'CSAF 2.1 is checked with the validator library\'s experimental support: the 2.1 schema and the mandatory tests listed as checked; other 2.1 mandatory tests (e.g. 6.1.50, 6.1.59) are not checked',
-      'recommended and informative tests are not run',
-    ],
-  },
-};
+interface Suite {
+  readonly tests: CsafDocumentTest[];
+  readonly limits: string[];
+}
+
+/**
+ * The validator library and its compiled schemas are loaded on first use: importing them costs
+ * about 135 MB of memory, which every other command (`evidence add` of a 2 GB log above all)
+ * should not carry.
+ */
+let loaded: Promise<{ suites: Record<CsafVersion, Suite>; validate: typeof ValidateModule.default }> | null = null;
+
+function validatorLibrary() {
+  loaded ??= (async () => {
+    const [mandatory20, schema20, mandatory21, schema21, validateModule] = await Promise.all([
+      import('@secvisogram/csaf-validator-lib/mandatoryTests.js'),
+      import('@secvisogram/csaf-validator-lib/schemaTests.js'),
+      import('@secvisogram/csaf-validator-lib/csaf_2_1/mandatoryTests.js'),
+      import('@secvisogram/csaf-validator-lib/csaf_2_1/schemaTests.js'),
+      import('@secvisogram/csaf-validator-lib/validate.js'),
+    ]);
+    const suites: Record<CsafVersion, Suite> = {
+      '2.0': {
+        tests: [schema20.csaf_2_0, ...testsOf(mandatory20).map(corrected)],
+        limits: ['optional (6.2) and informative (6.3) tests are not run; they do not decide validity'],
+      },
+      '2.1': {
+        tests: [schema21.csaf_2_1, ...testsOf(mandatory21)],
+        limits: [
+          'CSAF 2.1 is checked with the validator library\'s experimental support: the 2.1 schema and the mandatory tests listed as checked; other 2.1 mandatory tests (e.g. 6.1.50, 6.1.59) are not checked',
+          'recommended and informative tests are not run',
+        ],
+      },
+    };
+    return { suites, validate: validateModule.default };
+  })();
+  return loaded;
+}
+
+/** The test functions a module namespace exports (a dynamic import may add `default`). */
+function testsOf(namespace: object): CsafDocumentTest[] {
+  return Object.values(namespace).filter((value): value is CsafDocumentTest => typeof value === 'function');
+}
 
 function corrected(test: CsafDocumentTest): CsafDocumentTest {
   if (test.name === 'mandatoryTest_6_1_21') return correct_6_1_21(test);
@@ -86,8 +113,9 @@ export async function validateCsaf(source: StructuredSource): Promise<CsafValida
       limits: [],
     };
   }
-  const suite = SUITES[declared];
-  const result = await validate(suite.tests, source.value);
+  const library = await validatorLibrary();
+  const suite = library.suites[declared];
+  const result = await library.validate(suite.tests, source.value);
   const failures: CsafFailure[] = [];
   for (const test of result.tests) {
     if (test.isValid) continue;
