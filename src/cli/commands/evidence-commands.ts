@@ -11,15 +11,15 @@ import { withApp } from './with-app.js';
 import { coverageLines } from '../coverage-lines.js';
 
 export function registerEvidenceCommands(program: Command, io: CliIo, run: ActionRunner): void {
-  const group = program.command('evidence').description('evidence files in custody: hashed, content-addressed, read-only');
+  const group = program.command('evidence').description('evidence files in custody (hashed, content-addressed, read-only), parsed into the event store');
 
   group
     .command('add')
-    .description('put files, folders, .gz rotations and .tar/.tar.gz/.tgz triage collections into the vault')
+    .description('put files, folders, .gz rotations and .tar/.tar.gz/.tgz triage collections into the vault, and parse new files into the event store')
     .argument('<path...>', 'files or folders')
     .option('--format <format>', `the log format instead of detecting it: ${LOG_FORMATS.join(', ')}`)
     .option('--host <name>', 'the host the logs come from')
-    .option('--tz <zone>', 'the time zone of local times in these logs (IANA name)')
+    .option('--tz <zone>', 'the time zone of local times in these logs (IANA name; default: the mapping\'s zone, then the workspace\'s)')
     .option('--date-order <order>', 'order of numeric dates in these logs: mdy, dmy or ymd')
     .option('--mapping <file>', 'field mapping (YAML/JSON) for generic JSONL or CSV logs: time field and format, ECS columns (docs/evidence.md)')
     .option('--json', 'print the result as JSON')
