@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { corpus } from '../../test/support/corpora.js';
+import { corpus, filesUnder } from '../../test/support/corpora.js';
 import { parseSigmaFiles, parseSigmaRule } from './parse-sigma.js';
 import type { SigmaRule } from './sigma-rule.js';
 
@@ -16,18 +16,10 @@ import type { SigmaRule } from './sigma-rule.js';
  */
 const EXPECTED_FAILURES: Readonly<Record<string, string>> = {};
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? yamlFiles(path) : /\.ya?ml$/.test(name) ? [path] : [];
-    })
-    .sort();
-}
 
 describe('SigmaHQ corpus', () => {
   const root = corpus('sigma', 'rules');
-  const files = yamlFiles(root);
+  const files = filesUnder(root, /\.ya?ml$/);
 
   it('loads every rule file, or fails only as listed', async () => {
     expect(files.length).toBeGreaterThanOrEqual(80);
@@ -54,7 +46,7 @@ describe('SigmaHQ corpus', () => {
 describe('spec schema examples', () => {
   const root = corpus('sigma', 'spec', 'schema-test-examples');
 
-  it.each(yamlFiles(root).map((file) => [relative(root, file), file]))('%s parses', (_name, file) => {
+  it.each(filesUnder(root, /\.ya?ml$/).map((file) => [relative(root, file), file]))('%s parses', (_name, file) => {
     const result = parseSigmaRule(file, readFileSync(file, 'utf8'));
     expect(result.problems).toEqual([]);
     expect(result.rules).toHaveLength(1);

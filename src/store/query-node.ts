@@ -8,6 +8,21 @@
 
 export type Scalar = string | number | boolean | null;
 
+/**
+ * One piece of a LIKE pattern: literal `text` (the compiler escapes `%`, `_` and the escape
+ * character in it), `anyRun` (rendered `%`) or `anyChar` (rendered `_`).
+ */
+export type LikePart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'anyRun' } | { readonly kind: 'anyChar' };
+
+export interface RegexFlags {
+  /** Case-insensitive. */
+  readonly i: boolean;
+  /** Multi-line: `^`/`$` match at line breaks. */
+  readonly m: boolean;
+  /** Dot-all: `.` matches a line break. */
+  readonly s: boolean;
+}
+
 export type Expr =
   | { readonly kind: 'column'; readonly name: string }
   | { readonly kind: 'value'; readonly value: Scalar }
@@ -22,7 +37,24 @@ export type Expr =
   /** The first of its arguments that is not NULL. */
   | { readonly kind: 'coalesce'; readonly items: readonly Expr[] }
   | { readonly kind: 'and' | 'or'; readonly items: readonly Expr[] }
-  | { readonly kind: 'not'; readonly item: Expr };
+  | { readonly kind: 'not'; readonly item: Expr }
+  /** A wildcard match of the whole text; `cased` false matches case-insensitively. The pattern is bound. */
+  | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: readonly LikePart[]; readonly cased: boolean }
+  /** A regular expression (RE2 subset) found anywhere in the text (partial match). The pattern is bound. */
+  | { readonly kind: 'regex'; readonly arg: Expr; readonly pattern: string; readonly flags: RegexFlags }
+  /**
+   * The text is a dotted-quad IPv4 address within `low`…`high` (addresses as unsigned 32-bit
+   * numbers, both bound). Text that is not a dotted quad never matches.
+   */
+  | { readonly kind: 'ipv4_range'; readonly arg: Expr; readonly low: number; readonly high: number }
+  /** The value under `key` (one top-level key, bound as a JSON path) of a JSON column, as text; NULL if absent. */
+  | { readonly kind: 'json_field'; readonly column: string; readonly key: string }
+  /** The value as a number, NULL where it is not one (for gt/gte/lt/lte on text). */
+  | { readonly kind: 'to_number'; readonly arg: Expr }
+  /** The value as text (string matching on a numeric column). */
+  | { readonly kind: 'to_text'; readonly arg: Expr }
+  /** The value is present: not NULL and not the empty string. */
+  | { readonly kind: 'exists'; readonly arg: Expr };
 
 export interface SelectNode {
   readonly kind: 'select';
@@ -61,6 +93,16 @@ export const coalesce = (...items: Expr[]): Expr => freeze({ kind: 'coalesce', i
 export const and = (...items: Expr[]): Expr => freeze({ kind: 'and', items: Object.freeze(items) });
 export const or = (...items: Expr[]): Expr => freeze({ kind: 'or', items: Object.freeze(items) });
 export const not = (item: Expr): Expr => freeze({ kind: 'not', item });
+
+export const like = (arg: Expr, pattern: readonly LikePart[], cased = false): Expr =>
+  freeze({ kind: 'like', arg, pattern: Object.freeze(pattern.map((part) => freeze({ ...part }))), cased });
+export const regex = (arg: Expr, pattern: string, flags: Partial<RegexFlags> = {}): Expr =>
+  freeze({ kind: 'regex', arg, pattern, flags: freeze({ i: flags.i ?? false, m: flags.m ?? false, s: flags.s ?? false }) });
+export const ipv4Range = (arg: Expr, low: number, high: number): Expr => freeze({ kind: 'ipv4_range', arg, low, high });
+export const jsonField = (column: string, key: string): Expr => freeze({ kind: 'json_field', column, key });
+export const toNumber = (arg: Expr): Expr => freeze({ kind: 'to_number', arg });
+export const toText = (arg: Expr): Expr => freeze({ kind: 'to_text', arg });
+export const exists = (arg: Expr): Expr => freeze({ kind: 'exists', arg });
 
 export function select(node: Omit<SelectNode, 'kind'>): SelectNode {
   return freeze({ kind: 'select', ...node });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { and, coalesce, col, count, epochMs, eq, hour, isIn, not, isNull, select, val, deleteFrom } from './query-node.js';
-import { compileQuery, duckdbDialect, testDialect } from './sql-compiler.js';
+import { and, coalesce, col, compare, count, epochMs, eq, exists, hour, ipv4Range, isIn, jsonField, like, not, isNull, regex, select, toNumber, toText, val, deleteFrom, type Expr } from './query-node.js';
+import { compileQuery, duckdbDialect, isValidJsonKey, likePattern, standardDialect, testDialect } from './sql-compiler.js';
+
+const where = (e: Expr) => select({ from: 'events', columns: [{ expr: count(), as: 'n' }], where: e });
+const PREFIX = 'SELECT count(*) AS "n" FROM "events" WHERE ';
 
 describe('compileQuery', () => {
   it('renders a grouped select with every value bound, never inlined', () => {
@@ -51,5 +54,52 @@ describe('compileQuery', () => {
     const node = select({ from: 'events', columns: [] });
     expect(Object.isFrozen(node)).toBe(true);
     expect(Object.isFrozen(col('a'))).toBe(true);
+  });
+
+  it('escapes LIKE metacharacters in literal text and renders the escape clause', () => {
+    const hostile = `50%_o'k\\"; --`;
+    expect(likePattern([{ kind: 'anyRun' }, { kind: 'text', text: hostile }, { kind: 'anyChar' }])).toBe(`%50\\%\\_o'k\\\\"; --_`);
+    const node = where(like(col('url.original'), [{ kind: 'text', text: hostile }, { kind: 'anyRun' }]));
+    expect(compileQuery(node, testDialect)).toEqual({ sql: `${PREFIX}(lower("url.original") LIKE lower(?) ESCAPE '\\')`, parameters: [`50\\%\\_o'k\\\\"; --%`] });
+    expect(compileQuery(node, duckdbDialect).sql).toBe(`${PREFIX}("url.original" ILIKE $1 ESCAPE '\\')`);
+    expect(compileQuery(where(like(col('url.original'), [{ kind: 'text', text: 'A' }], true)), duckdbDialect).sql).toBe(`${PREFIX}("url.original" LIKE $1 ESCAPE '\\')`);
+    expect(compileQuery(where(like(col('url.original'), [], true)), standardDialect).sql).toBe(`${PREFIX}("url.original" LIKE ? ESCAPE '\\')`);
+  });
+
+  it('renders regexes with bound patterns and fixed flag letters per dialect', () => {
+    const node = where(regex(col('message'), `'); DROP TABLE events; --`, { i: true, m: true, s: true }));
+    expect(compileQuery(node, testDialect)).toEqual({ sql: `${PREFIX}("message" LIKE_REGEX ? FLAG 'ims')`, parameters: [`'); DROP TABLE events; --`] });
+    // DuckDB has no multi-line option letter: RE2's inline (?m) goes into the bound pattern.
+    expect(compileQuery(node, duckdbDialect)).toEqual({ sql: `${PREFIX}regexp_matches("message", $1, 'is')`, parameters: [`(?m)'); DROP TABLE events; --`] });
+    expect(compileQuery(where(regex(col('message'), 'a')), duckdbDialect).sql).toBe(`${PREFIX}regexp_matches("message", $1)`);
+  });
+
+  it('binds JSON paths and refuses keys that would need escaping inside them', () => {
+    expect(compileQuery(where(eq(jsonField('weerbaar.fields', "Header (s)-x'); --"), val('v'))), duckdbDialect)).toEqual({
+      sql: `${PREFIX}(json_extract_string("weerbaar.fields", $1) = $2)`,
+      parameters: [`$."Header (s)-x'); --"`, 'v'],
+    });
+    for (const key of ['a"b', 'a\\b', '', 'a\nb', 'x'.repeat(257)]) {
+      expect(isValidJsonKey(key)).toBe(false);
+      expect(() => compileQuery(where(exists(jsonField('weerbaar.fields', key))), duckdbDialect)).toThrow(/not a valid JSON field key/);
+    }
+    expect(() => compileQuery(where(exists(jsonField('weerbaar.fields"; --', 'a'))), duckdbDialect)).toThrow(/not a valid column name/);
+  });
+
+  it('renders IPv4 ranges, numeric casts, text casts and exists with every value bound', () => {
+    const sql = compileQuery(where(and(ipv4Range(col('source.ip'), 167772160, 184549375), compare('>', toNumber(col('url.query')), val(5)), exists(toText(col('source.port'))))), duckdbDialect);
+    expect(sql.parameters).toEqual([167772160, 184549375, 5]);
+    expect(sql.sql).toContain(`regexp_full_match("source.ip", '^(25[0-5]|`);
+    expect(sql.sql).toContain('BETWEEN $1 AND $2');
+    expect(sql.sql).toContain('(TRY_CAST("url.query" AS DOUBLE) > $3)');
+    expect(sql.sql).toContain(`(CAST("source.port" AS VARCHAR) IS NOT NULL AND CAST(CAST("source.port" AS VARCHAR) AS VARCHAR) <> '')`);
+    expect(() => compileQuery(where(ipv4Range(col('source.ip'), 0.5, 1)), duckdbDialect)).toThrow(/must be integers/);
+  });
+
+  it('freezes the new node kinds', () => {
+    const node = like(col('a'), [{ kind: 'text', text: 'x' }]);
+    expect(Object.isFrozen(node)).toBe(true);
+    expect(Object.isFrozen((node as Extract<Expr, { kind: 'like' }>).pattern)).toBe(true);
+    expect(Object.isFrozen((regex(col('a'), 'x') as Extract<Expr, { kind: 'regex' }>).flags)).toBe(true);
   });
 });

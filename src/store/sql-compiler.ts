@@ -1,5 +1,5 @@
 import { WeerbaarError } from '../shared/errors.js';
-import type { Expr, QueryNode, Scalar, SelectNode } from './query-node.js';
+import type { Expr, LikePart, QueryNode, RegexFlags, Scalar, SelectNode } from './query-node.js';
 
 /**
  * Renders query nodes to SQL text plus bound parameters. The shared compiler does everything;
@@ -21,15 +21,68 @@ export interface SqlDialect {
   hour(sql: string): string;
   epochMs(sql: string): string;
   countDistinct(sql: string): string;
+  /** `pattern` is a placeholder for a LIKE pattern escaped with `\\` (see {@link likePattern}). */
+  like(sql: string, pattern: string, cased: boolean): string;
+  /** Partial match; the dialect binds `pattern` itself (it may need to prefix inline flags). Flag letters are never user text. */
+  regex(sql: string, pattern: string, flags: RegexFlags, bind: (value: Scalar) => string): string;
+  /** TRUE when `sql` is a dotted-quad IPv4 address whose 32-bit number lies in `low`…`high` (placeholders). */
+  ipv4InRange(sql: string, low: string, high: string): string;
+  /** Text under the JSON path placeholder `path` of a JSON column, NULL if absent. */
+  jsonField(column: string, path: string): string;
+  toNumber(sql: string): string;
+  toText(sql: string): string;
 }
 
 const IDENTIFIER = /^[@A-Za-z_][A-Za-z0-9_.@]*$/;
+
+/** Whether `name` passes the column-name check {@link compileQuery} applies. */
+export function isValidIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
 
 export class InvalidIdentifierError extends WeerbaarError {
   constructor(name: string) {
     super('INVALID_INPUT', `not a valid column name: ${JSON.stringify(name)}`);
   }
 }
+
+/**
+ * JSON keys we look up: any text but `"`, `\\` and control characters (they would need escaping
+ * inside the JSON path; refusing them keeps the path a plain `$."key"`), at most 256 characters.
+ * Keys with spaces, `(s)`, `-` or `.` are fine — the path is quoted and bound, never spliced.
+ */
+export function isValidJsonKey(key: string): boolean {
+  if (key.length === 0 || key.length > 256) return false;
+  for (const ch of key) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '"' || ch === '\\' || code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+
+export class InvalidJsonKeyError extends WeerbaarError {
+  constructor(key: string) {
+    super('INVALID_INPUT', `not a valid JSON field key: ${JSON.stringify(key)}`);
+  }
+}
+
+/** The escape character of every LIKE pattern we render (`ESCAPE '\\'`). */
+export const LIKE_ESCAPE = '\\';
+
+/** A LIKE pattern: literal text with `%`, `_` and `\\` escaped; `anyRun` → `%`, `anyChar` → `_`. */
+export function likePattern(parts: readonly LikePart[]): string {
+  return parts
+    .map((part) => (part.kind === 'anyRun' ? '%' : part.kind === 'anyChar' ? '_' : part.text.replace(/[\\%_]/g, (ch) => LIKE_ESCAPE + ch)))
+    .join('');
+}
+
+/** A dotted quad whose octets are 0–255, as an RE2 / XQuery pattern without backslashes. */
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const DOTTED_QUAD = `^${OCTET}([.]${OCTET}){3}$`;
+const ipv4Number = (sql: string): string =>
+  `(${[1, 2, 3, 4].map((i) => `CAST(split_part(${sql}, '.', ${i}) AS BIGINT) * ${2 ** (8 * (4 - i))}`).join(' + ')})`;
+
+const flagLetters = (flags: RegexFlags, letters: readonly ('i' | 'm' | 's')[]): string => letters.filter((l) => flags[l]).join('');
 
 export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuery {
   const parameters: Scalar[] = [];
@@ -67,6 +120,24 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
         return e.items.length === 0 ? (e.kind === 'and' ? '(1 = 1)' : '(1 = 0)') : `(${e.items.map(expr).join(` ${e.kind.toUpperCase()} `)})`;
       case 'not':
         return `(NOT ${expr(e.item)})`;
+      case 'like':
+        return dialect.like(expr(e.arg), bind(likePattern(e.pattern)), e.cased);
+      case 'regex':
+        return dialect.regex(expr(e.arg), e.pattern, e.flags, bind);
+      case 'ipv4_range':
+        if (!Number.isInteger(e.low) || !Number.isInteger(e.high)) throw new WeerbaarError('INVALID_INPUT', `IPv4 range bounds must be integers: ${e.low}…${e.high}`);
+        return dialect.ipv4InRange(expr(e.arg), bind(e.low), bind(e.high));
+      case 'json_field':
+        if (!isValidJsonKey(e.key)) throw new InvalidJsonKeyError(e.key);
+        return dialect.jsonField(ident(e.column), bind(`$."${e.key}"`));
+      case 'to_number':
+        return dialect.toNumber(expr(e.arg));
+      case 'to_text':
+        return dialect.toText(expr(e.arg));
+      case 'exists': {
+        const arg = expr(e.arg);
+        return `(${arg} IS NOT NULL AND ${dialect.toText(arg)} <> '')`;
+      }
     }
   };
   const selectSql = (s: SelectNode): string => {
@@ -89,10 +160,35 @@ export const standardDialect: SqlDialect = {
   hour: (sql) => `date_trunc('hour', ${sql})`,
   epochMs: (sql) => `epoch_ms(${sql})`,
   countDistinct: (sql) => `count(DISTINCT ${sql})`,
+  like: (sql, pattern, cased) => (cased ? `(${sql} LIKE ${pattern} ESCAPE '\\')` : `(lower(${sql}) LIKE lower(${pattern}) ESCAPE '\\')`),
+  // SQL:2008 LIKE_REGEX takes XQuery flags, which are Sigma's own letters.
+  regex: (sql, pattern, flags, bind) => {
+    const letters = flagLetters(flags, ['i', 'm', 's']);
+    return `(${sql} LIKE_REGEX ${bind(pattern)}${letters ? ` FLAG '${letters}'` : ''})`;
+  },
+  ipv4InRange: (sql, low, high) => `(${sql} LIKE_REGEX '${DOTTED_QUAD}' AND ${ipv4Number(sql)} BETWEEN ${low} AND ${high})`,
+  jsonField: (column, path) => `json_value(${column}, ${path})`,
+  toNumber: (sql) => `CAST(${sql} AS DOUBLE PRECISION)`,
+  toText: (sql) => `CAST(${sql} AS VARCHAR)`,
 };
 
 /** DuckDB: numbered placeholders ($1 …) so the same parameter list binds by position. */
-export const duckdbDialect: SqlDialect = { ...standardDialect, name: 'duckdb', placeholder: (i) => `$${i + 1}` };
+export const duckdbDialect: SqlDialect = {
+  ...standardDialect,
+  name: 'duckdb',
+  placeholder: (i) => `$${i + 1}`,
+  like: (sql, pattern, cased) => `(${sql} ${cased ? 'LIKE' : 'ILIKE'} ${pattern} ESCAPE '\\')`,
+  // DuckDB's options: 'i' case-insensitive, 's' dot matches newline; its 'm' only keeps `.` off
+  // newlines, so Sigma's multi-line goes into the bound pattern as RE2's inline `(?m)`.
+  regex: (sql, pattern, flags, bind) => {
+    const letters = flagLetters(flags, ['i', 's']);
+    return `regexp_matches(${sql}, ${bind(flags.m ? `(?m)${pattern}` : pattern)}${letters ? `, '${letters}'` : ''})`;
+  },
+  ipv4InRange: (sql, low, high) =>
+    `(regexp_full_match(${sql}, '${DOTTED_QUAD}') AND ${ipv4Number(sql).replaceAll('CAST(', 'TRY_CAST(')} BETWEEN ${low} AND ${high})`,
+  jsonField: (column, path) => `json_extract_string(${column}, ${path})`,
+  toNumber: (sql) => `TRY_CAST(${sql} AS DOUBLE)`,
+};
 
 /** For unit tests: readable SQL with `?` placeholders, never executed. */
 export const testDialect: SqlDialect = { ...standardDialect, name: 'test', hour: (sql) => `HOUR(${sql})`, epochMs: (sql) => `EPOCH_MS(${sql})` };

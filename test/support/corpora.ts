@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { LogEvent, ParseFailure } from '../../src/ingest/log-event.js';
@@ -13,6 +13,16 @@ export function corpus(...parts: string[]): string {
   const path = join(CORPORA, ...parts);
   if (!existsSync(path)) throw new Error(`test corpus missing: ${path} (../shared/corpora must sit beside the repository)`);
   return path;
+}
+
+/** Files below `root` whose names match `pattern`, sorted (corpus folders nest rules by theme). */
+export function filesUnder(root: string, pattern: RegExp): string[] {
+  return readdirSync(root)
+    .flatMap((name) => {
+      const path = join(root, name);
+      return statSync(path).isDirectory() ? filesUnder(path, pattern) : pattern.test(name) ? [path] : [];
+    })
+    .sort();
 }
 
 /** Physical lines as the line splitter counts them: a final line without newline still counts. */

@@ -1,0 +1,284 @@
+/**
+ * Compiles a parsed Sigma rule (sigma-rule.ts) to the WHERE expression of a query over the events
+ * table (store/query-node.ts). The result is a tree, never SQL: every value is bound by the dialect.
+ *
+ * Fields: `mapping` maps Sigma field names to event-store columns. A Sigma field that is not in the
+ * mapping is looked up by its own name in the `weerbaar.fields` JSON column (every parsed field a
+ * parser did not put into an ECS column lands there), so `cs-uri-query` still matches a parser that
+ * kept it under that name. Keyword searches (no field) match the raw `message` column.
+ *
+ * Semantics (docs: /work/shared/reference/sigma.md §3–§7):
+ * - strings match case-insensitively unless `cased`; `*`/`?` are wildcards, and `%`/`_` in a value
+ *   are literal characters (the SQL compiler escapes them in the LIKE pattern);
+ * - a plain value matches the whole field; `contains`/`startswith`/`endswith` add `*` around it;
+ *   keywords are `contains` unless the keyword says otherwise;
+ * - a list of values is OR-ed (AND-ed with `all`); variants a modifier expands one value into
+ *   (`windash`, `base64offset`) stay OR-ed even under `all`;
+ * - `re` is a partial (search) match, case-sensitive unless `i`; lookaround, backreferences and
+ *   atomic groups are refused because RE2 (DuckDB) has none;
+ * - numbers compare numerically against numeric columns and as text elsewhere; `gt`… cast text to a
+ *   number (non-numbers never match);
+ * - `field: null` matches a field that is absent (NULL) or empty; `exists: true` needs it present
+ *   and non-empty, `exists: false` the opposite;
+ * - missing fields are two-valued, as in Hayabusa and as SigmaHQ's `filter_*: Field: null` idiom
+ *   assumes: a predicate over a missing field is false, so `not` over it is TRUE. SQL would make it
+ *   UNKNOWN and drop the event; every `not` (and `neq`) therefore negates `coalesce(item, FALSE)`.
+ *   Outside a `not`, UNKNOWN and FALSE behave the same in AND/OR/WHERE, so no other guard is needed.
+ * - `fieldref` compares the two fields' text for (case-sensitive) equality.
+ */
+
+import { EVENT_COLUMNS } from '../store/event-schema.js';
+import { type Expr, type LikePart, and, coalesce, col, compare, exists, ipv4Range, isNull, jsonField, like, not, or, regex, toNumber, toText, val } from '../store/query-node.js';
+import { isValidIdentifier, isValidJsonKey } from '../store/sql-compiler.js';
+import type { ConditionNode } from './sigma-condition.js';
+import type { FieldCondition, PatternPart, SigmaDetection, SigmaModifier, SigmaRule, SigmaSearch, SigmaValue } from './sigma-rule.js';
+
+/** Sigma field name → events-table column. */
+export type SigmaFieldMapping = Readonly<Record<string, string>>;
+
+export type SigmaCompileResult = { readonly ok: true; readonly where: Expr } | { readonly ok: false; readonly reason: string };
+
+/** The column holding every parsed field that has no ECS column, as a JSON object of strings. */
+export const FIELDS_COLUMN = 'weerbaar.fields';
+/** The raw log line, searched by keyword searches. */
+export const MESSAGE_COLUMN = 'message';
+
+/** Columns whose values are not text: string matching casts them, `sc-status: 200` compares numbers. */
+const NON_TEXT_COLUMNS: ReadonlySet<string> = new Set(EVENT_COLUMNS.filter((c) => c.type !== 'varchar' && c.type !== 'json').map((c) => c.name));
+const NUMBER_COLUMNS: ReadonlySet<string> = new Set(EVENT_COLUMNS.filter((c) => c.type === 'integer' || c.type === 'bigint').map((c) => c.name));
+
+const TIME_PARTS: ReadonlySet<SigmaModifier> = new Set(['minute', 'hour', 'day', 'week', 'month', 'year']);
+const COMPARISONS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+const UTF16: ReadonlySet<SigmaModifier> = new Set(['utf16le', 'wide', 'utf16be', 'utf16']);
+/** `windash` makes 5^n variants of a value with n dashes; beyond this the query is not worth it. */
+const MAX_VARIANTS = 625;
+
+class Unsupported extends Error {}
+
+interface Target {
+  readonly expr: Expr;
+  /** Text view of the field (a cast for non-text columns). */
+  readonly text: Expr;
+  readonly numeric: boolean;
+}
+
+/** Compiles a detection rule; correlations, filters and features not done yet give a reason instead. */
+export function compileSigmaRule(rule: SigmaRule, mapping: SigmaFieldMapping): SigmaCompileResult {
+  if (rule.kind === 'correlation') return { ok: false, reason: `correlation rules (${rule.correlation.type}) are not supported yet` };
+  if (rule.kind === 'filter') return { ok: false, reason: 'filter rules are not supported yet (they amend other rules)' };
+  try {
+    return { ok: true, where: compileDetection(rule.detection, mapping) };
+  } catch (error) {
+    if (error instanceof Unsupported) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+const allOf = (items: readonly Expr[]): Expr => (items.length === 1 ? items[0]! : and(...items));
+const anyOf = (items: readonly Expr[]): Expr => (items.length === 1 ? items[0]! : or(...items));
+/** Two-valued NOT: UNKNOWN (a missing field) counts as false before negating. */
+const notTwoValued = (item: Expr): Expr => not(coalesce(item, val(false)));
+
+function compileDetection(detection: SigmaDetection, mapping: SigmaFieldMapping): Expr {
+  const cache = new Map<string, Expr>();
+  const search = (name: string): Expr => {
+    let compiled = cache.get(name);
+    if (compiled === undefined) {
+      const body = detection.searches[name];
+      if (body === undefined) throw new Unsupported(`condition names unknown search "${name}"`);
+      compiled = compileSearch(body, mapping);
+      cache.set(name, compiled);
+    }
+    return compiled;
+  };
+  const condition = (node: ConditionNode): Expr => {
+    switch (node.kind) {
+      case 'identifier':
+        return search(node.name);
+      case 'and':
+        return allOf(node.operands.map(condition));
+      case 'or':
+        return anyOf(node.operands.map(condition));
+      case 'not':
+        return notTwoValued(condition(node.operand));
+      case 'selector':
+        throw new Unsupported(`unresolved selector "${node.pattern}"`);
+    }
+  };
+  // A list of conditions: each alone is a query, results OR-ed.
+  return anyOf(detection.conditionAst.map(condition));
+}
+
+function compileSearch(search: SigmaSearch, mapping: SigmaFieldMapping): Expr {
+  switch (search.kind) {
+    case 'map':
+      return allOf(search.conditions.map((c) => compileFieldCondition(c, mapping)));
+    case 'anyOf':
+      return anyOf(search.alternatives.map((conditions) => allOf(conditions.map((c) => compileFieldCondition(c, mapping)))));
+    case 'keywords':
+      return compileFieldCondition(search.condition, mapping);
+  }
+}
+
+function target(field: string | undefined, mapping: SigmaFieldMapping): Target {
+  if (field === undefined) return { expr: col(MESSAGE_COLUMN), text: col(MESSAGE_COLUMN), numeric: false };
+  const column = Object.hasOwn(mapping, field) ? mapping[field] : undefined;
+  if (column !== undefined) {
+    if (!isValidIdentifier(column)) throw new Unsupported(`mapping sends field "${field}" to an invalid column name ${JSON.stringify(column)}`);
+    const expr = col(column);
+    return { expr, text: NON_TEXT_COLUMNS.has(column) ? toText(expr) : expr, numeric: NUMBER_COLUMNS.has(column) };
+  }
+  if (!isValidJsonKey(field)) throw new Unsupported(`field name ${JSON.stringify(field)} cannot be looked up in ${FIELDS_COLUMN}`);
+  const expr = jsonField(FIELDS_COLUMN, field);
+  return { expr, text: expr, numeric: false };
+}
+
+function compileFieldCondition(condition: FieldCondition, mapping: SigmaFieldMapping): Expr {
+  const modifiers = condition.modifiers;
+  const has = (m: SigmaModifier): boolean => modifiers.includes(m);
+  for (const m of modifiers) {
+    if (TIME_PARTS.has(m)) throw new Unsupported(`modifier ${m} not supported yet`);
+    if (m === 'expand') throw new Unsupported('modifier expand not supported yet (placeholders need value lists)');
+  }
+  const field = target(condition.field, mapping);
+  if (has('exists')) {
+    const value = condition.values[0];
+    const present = exists(field.expr);
+    return value?.kind === 'boolean' && !value.value ? notTwoValued(present) : present;
+  }
+  const keyword = condition.field === undefined;
+  const groups = condition.values.map((value) => anyOf(compileValue(value, modifiers, field, keyword, mapping)));
+  const combined = has('all') ? allOf(groups) : anyOf(groups);
+  return has('neq') ? notTwoValued(combined) : combined;
+}
+
+/** One value's predicates; several when a modifier expands it into variants (OR-ed by the caller). */
+function compileValue(value: SigmaValue, modifiers: readonly SigmaModifier[], field: Target, keyword: boolean, mapping: SigmaFieldMapping): Expr[] {
+  const has = (m: SigmaModifier): boolean => modifiers.includes(m);
+  const wraps = has('contains') || has('startswith') || has('endswith');
+  switch (value.kind) {
+    case 'null':
+      return [field.numeric ? isNull(field.expr) : or(isNull(field.expr), compare('=', field.text, val('')))];
+    case 'number': {
+      const op = modifiers.find((m): m is keyof typeof COMPARISONS => m in COMPARISONS);
+      if (op !== undefined) return [compare(COMPARISONS[op], field.numeric ? field.expr : toNumber(field.text), val(value.value))];
+      if (field.numeric && !keyword) return [compare('=', field.expr, val(value.value))];
+      return [like(field.text, wrap([{ kind: 'text', text: String(value.value) }], modifiers, keyword), has('cased'))];
+    }
+    case 'boolean':
+      return [like(field.text, wrap([{ kind: 'text', text: String(value.value) }], modifiers, keyword), has('cased'))];
+    case 'regex': {
+      if (wraps) throw new Unsupported(`modifier ${modifiers.find((m) => m === 'contains' || m === 'startswith' || m === 'endswith')} with re not supported yet`);
+      const refused = /\(\?<?[=!]|\(\?>|\\[1-9]/.exec(value.source);
+      if (refused) throw new Unsupported(`re: ${JSON.stringify(refused[0])} (lookaround, atomic group or backreference) is not supported by RE2`);
+      return [regex(field.text, value.source, value.flags)];
+    }
+    case 'cidr': {
+      if (value.version === 6) throw new Unsupported(`modifier cidr with IPv6 (${value.raw}) not supported yet`);
+      const base = value.address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+      const size = 2 ** (32 - value.prefix);
+      const low = Math.floor(base / size) * size;
+      return [ipv4Range(field.text, low, low + size - 1)];
+    }
+    case 'fieldref': {
+      if (wraps || has('cased')) throw new Unsupported(`modifier fieldref with ${modifiers.filter((m) => m !== 'fieldref' && m !== 'neq' && m !== 'all').join('|')} not supported yet`);
+      return [compare('=', field.text, target(value.field, mapping).text)];
+    }
+    case 'string': {
+      // Base64 text is case-significant whatever `cased` says.
+      const cased = has('cased') || has('base64') || has('base64offset');
+      return stringVariants(value.pattern, modifiers).map((pattern) => like(field.text, wrap(pattern, modifiers, keyword), cased));
+    }
+  }
+}
+
+function toLikeParts(pattern: readonly PatternPart[]): LikePart[] {
+  return pattern.map((part) => {
+    if (part.kind === 'placeholder') throw new Unsupported(`modifier expand not supported yet (placeholder %${part.name}%)`);
+    return part;
+  });
+}
+
+/** `contains`/`startswith`/`endswith` (and keywords, which are contains) add `*` where it is not already. */
+function wrap(parts: readonly LikePart[], modifiers: readonly SigmaModifier[], keyword: boolean): LikePart[] {
+  const startsWild = parts[0]?.kind === 'anyRun';
+  const endsWild = parts[parts.length - 1]?.kind === 'anyRun';
+  const contains = modifiers.includes('contains') || (keyword && !modifiers.includes('startswith') && !modifiers.includes('endswith'));
+  const before = (contains || modifiers.includes('endswith')) && !startsWild;
+  const after = (contains || modifiers.includes('startswith')) && !endsWild;
+  return [...(before ? [{ kind: 'anyRun' } as const] : []), ...parts, ...(after ? [{ kind: 'anyRun' } as const] : [])];
+}
+
+/** Applies the value-transforming modifiers in written order: windash, utf16*, base64, base64offset. */
+function stringVariants(pattern: readonly PatternPart[], modifiers: readonly SigmaModifier[]): LikePart[][] {
+  let variants: LikePart[][] = [toLikeParts(pattern)];
+  let encoding: 'utf8' | 'utf16le' | 'utf16be' | 'utf16' = 'utf8';
+  for (const m of modifiers) {
+    if (m === 'windash') variants = variants.flatMap(windash);
+    else if (UTF16.has(m)) encoding = m === 'wide' ? 'utf16le' : (m as typeof encoding);
+    else if (m === 'base64' || m === 'base64offset') {
+      variants = variants.flatMap((parts) => {
+        const bytes = encode(literalText(parts, m), encoding);
+        return (m === 'base64' ? [bytes.toString('base64')] : base64Offsets(bytes)).map((text) => [{ kind: 'text', text }] as LikePart[]);
+      });
+      encoding = 'utf8';
+    }
+  }
+  if (encoding !== 'utf8') throw new Unsupported(`modifier ${modifiers.find((m) => UTF16.has(m))} without base64 not supported yet (the store holds decoded text)`);
+  return variants;
+}
+
+function literalText(parts: readonly LikePart[], modifier: string): string {
+  return parts
+    .map((part) => {
+      if (part.kind !== 'text') throw new Unsupported(`modifier ${modifier} cannot encode a wildcard`);
+      return part.text;
+    })
+    .join('');
+}
+
+function encode(text: string, encoding: 'utf8' | 'utf16le' | 'utf16be' | 'utf16'): Buffer {
+  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
+  const le = Buffer.from(text, 'utf16le');
+  if (encoding === 'utf16le') return le;
+  if (encoding === 'utf16') return Buffer.concat([Buffer.from([0xff, 0xfe]), le]);
+  const be = Buffer.from(le);
+  be.swap16();
+  return be;
+}
+
+/**
+ * `base64offset`: the value can sit at any byte offset inside a larger encoded blob, so it is encoded
+ * after 0, 1 and 2 filler bytes and the characters that depend on the unknown neighbours are cut:
+ * 0/2/3 characters at the start, and at the end whatever the last, incomplete 3-byte group spans.
+ */
+export function base64Offsets(bytes: Buffer): string[] {
+  const startCut = [0, 2, 3];
+  return [0, 1, 2].map((shift) => {
+    const encoded = Buffer.concat([Buffer.alloc(shift, 0x20), bytes]).toString('base64');
+    const rest = (bytes.length + shift) % 3;
+    const endCut = rest === 0 ? 0 : rest === 1 ? 3 : 2;
+    return encoded.slice(startCut[shift], encoded.length - endCut);
+  });
+}
+
+const DASHES = ['-', '/', '\u2013', '\u2014', '\u2015'];
+
+/** `windash`: a `-` or `/` that starts a word (`\B[-/]\b`) becomes each of - / – — ―. */
+function windash(parts: LikePart[]): LikePart[][] {
+  let variants: LikePart[][] = [[]];
+  for (const part of parts) {
+    if (part.kind !== 'text') {
+      variants = variants.map((v) => [...v, part]);
+      continue;
+    }
+    const pieces = part.text.split(/(?<=^|\W)[-/](?=\w)/);
+    if (pieces.length - 1 > 0 && variants.length * DASHES.length ** (pieces.length - 1) > MAX_VARIANTS) {
+      throw new Unsupported(`modifier windash on ${JSON.stringify(part.text)} makes more than ${MAX_VARIANTS} variants; not supported yet`);
+    }
+    let texts = [pieces[0]!];
+    for (const piece of pieces.slice(1)) texts = texts.flatMap((t) => DASHES.map((d) => t + d + piece));
+    variants = variants.flatMap((v) => texts.map((text) => [...v, { kind: 'text', text } as LikePart]));
+  }
+  return variants;
+}
