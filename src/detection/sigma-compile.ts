@@ -7,7 +7,7 @@
  * parser did not put into an ECS column lands there), so `cs-uri-query` still matches a parser that
  * kept it under that name. Keyword searches (no field) match the raw `message` column.
  *
- * Semantics (docs: /work/shared/reference/sigma.md §3–§7):
+ * Semantics (reference: ../shared/reference/sigma.md §3–§7):
  * - strings match case-insensitively unless `cased`; `*`/`?` are wildcards, and `%`/`_` in a value
  *   are literal characters (the SQL compiler escapes them in the LIKE pattern);
  * - a plain value matches the whole field; `contains`/`startswith`/`endswith` add `*` around it;
