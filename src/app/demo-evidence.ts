@@ -9,6 +9,7 @@ import { packTriageTarball } from '../scenario/triage-tarball.js';
 import type { AppContext } from './app-context.js';
 import { type TruthCheck, truthCheck as check } from './truth-check.js';
 import { addEvidencePaths, evidenceCoverage } from './evidence-service.js';
+import { type HuntReport, hunt } from './hunt-service.js';
 
 /**
  * The demo's evidence step: the scenario's logs are generated, each gateway's logs packed into a
@@ -23,6 +24,8 @@ export interface DemoEvidence {
   readonly events: number;
   readonly failures: number;
   readonly coverage: SourceCoverage[];
+  /** The built-in NetScaler log rules over the demo's evidence. */
+  readonly hunt: HuntReport;
   readonly checks: TruthCheck[];
 }
 
@@ -55,8 +58,18 @@ export async function collectDemoEvidence(
   }
   await add([join(logs, 'apps'), join(logs, 'network')]);
   const coverage = await evidenceCoverage(app);
-  const checks = await checkEvidence(app, generated, coverage, failures);
-  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, checks };
+  const huntReport = await hunt(app);
+  const attempts = huntReport.summary.find((r) => r.ruleId === 'NS-R1');
+  const checks = [
+    ...(await checkEvidence(app, generated, coverage, failures)),
+    // ns.log writes whole seconds: the truth's first attempt is compared at that precision.
+    check(
+      'CitrixBleed-2 attempts found by the hunt (NS-R1)',
+      { hits: generated.truth.aaaAttempts.count, first: `${generated.truth.windows.aaa.first.slice(0, 19)}.000Z` },
+      { hits: attempts?.hits ?? 0, first: attempts?.first ?? null },
+    ),
+  ];
+  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, checks };
 }
 
 async function checkEvidence(app: AppContext, generated: ScenarioLogsResult, coverage: readonly SourceCoverage[], failures: number): Promise<TruthCheck[]> {

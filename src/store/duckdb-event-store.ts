@@ -1,8 +1,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WeerbaarError } from '../shared/errors.js';
-import { BATCH_CONSTANT_COLUMNS, BULK_DELIMITER, BULK_QUOTE, EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS } from './event-schema.js';
+import { BATCH_CONSTANT_COLUMNS, BULK_DELIMITER, BULK_QUOTE, DETECTION_COLUMNS, EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS } from './event-schema.js';
 import type { BatchCustody, EventStore, EventTable, DuckdbEventStoreSettings, Row } from './event-store.js';
-import type { QueryNode, Scalar } from './query-node.js';
+import type { QueryNode, Scalar, TableName } from './query-node.js';
 import { compileQuery, duckdbDialect } from './sql-compiler.js';
 
 /**
@@ -22,7 +22,7 @@ const SQL_TYPES: Record<EventColumnType, string> = {
 
 const quote = (name: string) => duckdbDialect.quoteIdentifier(name);
 
-function createTableSql(table: EventTable, columns: readonly EventColumn[]): string {
+function createTableSql(table: TableName, columns: readonly EventColumn[]): string {
   return `CREATE TABLE IF NOT EXISTS ${quote(table)} (${columns.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`).join(', ')})`;
 }
 
@@ -79,6 +79,7 @@ export class DuckdbEventStore implements EventStore {
     await store.run('CREATE SEQUENCE IF NOT EXISTS event_id START 1');
     await store.run(createTableSql('events', EVENT_COLUMNS));
     await store.run(createTableSql('parse_failures', FAILURE_COLUMNS));
+    await store.run(createTableSql('detections', DETECTION_COLUMNS));
     return store;
   }
 
@@ -106,6 +107,17 @@ export class DuckdbEventStore implements EventStore {
       });
     } catch (error) {
       throw new WeerbaarError('STORE_ERROR', `event store query failed: ${(error as Error).message}\n  query: ${compiled.sql}`, { cause: error });
+    }
+  }
+
+  async execute(node: QueryNode): Promise<number> {
+    const compiled = compileQuery(node, this.dialect);
+    try {
+      const prepared = await this.connection.prepare(compiled.sql);
+      if (compiled.parameters.length > 0) prepared.bind(compiled.parameters as Scalar[] as never);
+      return Number((await prepared.run()).rowsChanged);
+    } catch (error) {
+      throw new WeerbaarError('STORE_ERROR', `event store statement failed: ${(error as Error).message}\n  statement: ${compiled.sql}`, { cause: error });
     }
   }
 

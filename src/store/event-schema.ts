@@ -111,6 +111,33 @@ export const EVENT_COLUMNS: readonly EventColumn[] = Object.freeze([
  */
 export const BATCH_CONSTANT_COLUMNS = ['weerbaar.evidence_sha256', 'log.file.path'] as const;
 
+/**
+ * What a hunt found: one row per (rule, event), written inside the engine by INSERT … SELECT from
+ * the events table, so matches never travel through JavaScript. The event's custody columns come
+ * along, so every detection cites its file, line and byte offset.
+ */
+export const DETECTION_COLUMNS: readonly EventColumn[] = Object.freeze([
+  { name: 'weerbaar.hunt_id', type: 'varchar' },
+  { name: 'rule.id', type: 'varchar' },
+  { name: 'rule.name', type: 'varchar' },
+  { name: 'rule.ruleset', type: 'varchar' },
+  { name: 'weerbaar.level', type: 'varchar' },
+  { name: 'weerbaar.verdict', type: 'varchar' },
+  { name: 'weerbaar.confidence', type: 'varchar' },
+  { name: '@timestamp', type: 'timestamp' },
+  { name: 'weerbaar.evidence_sha256', type: 'varchar' },
+  { name: 'log.file.path', type: 'varchar' },
+  { name: 'weerbaar.line', type: 'bigint' },
+  { name: 'log.offset', type: 'bigint' },
+  { name: 'event.dataset', type: 'varchar' },
+  { name: 'event.action', type: 'varchar' },
+  { name: 'host.name', type: 'varchar' },
+  { name: 'source.ip', type: 'varchar' },
+  { name: 'user.name', type: 'varchar' },
+  { name: 'weerbaar.session_id', type: 'varchar' },
+  { name: 'message', type: 'varchar' },
+]);
+
 /** Lines no parser could read: kept with their bytes and the reason, never dropped. */
 export const FAILURE_COLUMNS: readonly EventColumn[] = Object.freeze([
   { name: 'weerbaar.evidence_sha256', type: 'varchar' },

@@ -31,6 +31,8 @@ export interface EventStore {
   loadCsv(table: EventTable, csvPath: string, custody: BatchCustody): Promise<number>;
   /** Runs a query node; timestamps must be selected through `epochMs`, integers come back as numbers. */
   query(node: QueryNode): Promise<Row[]>;
+  /** Runs a statement node (insert-select, delete); returns the number of rows it changed. */
+  execute(node: QueryNode): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -56,9 +56,11 @@ export type Expr =
   /** The value is present: not NULL and not the empty string. */
   | { readonly kind: 'exists'; readonly arg: Expr };
 
+export type TableName = 'events' | 'parse_failures' | 'detections';
+
 export interface SelectNode {
   readonly kind: 'select';
-  readonly from: 'events' | 'parse_failures';
+  readonly from: TableName;
   readonly columns: readonly { readonly expr: Expr; readonly as: string }[];
   readonly where?: Expr;
   readonly groupBy?: readonly Expr[];
@@ -68,11 +70,18 @@ export interface SelectNode {
 
 export interface DeleteNode {
   readonly kind: 'delete';
-  readonly from: 'events' | 'parse_failures';
+  readonly from: TableName;
   readonly where: Expr;
 }
 
-export type QueryNode = SelectNode | DeleteNode;
+/** `INSERT INTO into (columns of the select's aliases) SELECT …`: results stay inside the engine. */
+export interface InsertSelectNode {
+  readonly kind: 'insert_select';
+  readonly into: TableName;
+  readonly select: SelectNode;
+}
+
+export type QueryNode = SelectNode | DeleteNode | InsertSelectNode;
 
 const freeze = <T>(node: T): T => Object.freeze(node);
 
@@ -106,6 +115,10 @@ export const exists = (arg: Expr): Expr => freeze({ kind: 'exists', arg });
 
 export function select(node: Omit<SelectNode, 'kind'>): SelectNode {
   return freeze({ kind: 'select', ...node });
+}
+
+export function insertSelect(into: TableName, query: SelectNode): InsertSelectNode {
+  return freeze({ kind: 'insert_select', into, select: query });
 }
 
 export function deleteFrom(from: DeleteNode['from'], where: Expr): DeleteNode {

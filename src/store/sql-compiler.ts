@@ -148,7 +148,12 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
     if (s.limit !== undefined) parts.push(`LIMIT ${Math.max(0, Math.floor(s.limit))}`);
     return parts.join(' ');
   };
-  const sql = node.kind === 'select' ? selectSql(node) : `DELETE FROM ${ident(node.from)} WHERE ${expr(node.where)}`;
+  const sql =
+    node.kind === 'select'
+      ? selectSql(node)
+      : node.kind === 'insert_select'
+        ? `INSERT INTO ${ident(node.into)} (${node.select.columns.map((c) => ident(c.as)).join(', ')}) ${selectSql(node.select)}`
+        : `DELETE FROM ${ident(node.from)} WHERE ${expr(node.where)}`;
   return Object.freeze({ sql, parameters: Object.freeze(parameters) });
 }
 

@@ -101,6 +101,12 @@ function summary(report: DemoReport): string[] {
     'Log coverage per source:',
     ...coverageLines(report.evidence.coverage).map((l) => `  ${l}`),
     '',
+    'Hunt (built-in NetScaler log rules):',
+    ...formatTable(
+      ['RULE', 'VERDICT', 'HITS', 'FIRST (UTC)', 'LAST (UTC)', 'TITLE'],
+      report.evidence.hunt.summary.map((r) => [r.ruleId, r.verdict, String(r.hits), r.first?.slice(0, 19) ?? '-', r.last?.slice(0, 19) ?? '-', r.title]),
+    ).map((l) => `  ${l}`),
+    '',
     `Audit log: ${report.audit.entries} entries, signed checkpoint at #${report.checkpoint.treeSize} (root ${report.checkpoint.rootHash.slice(0, 16)}…), ` +
       (report.audit.ok ? 'verified' : `FAILED at entry #${report.audit.firstBadSeq ?? '?'}`),
     '',
@@ -112,6 +118,7 @@ function summary(report: DemoReport): string[] {
     `  weerbaar -w ${report.workspace} findings`,
     `  weerbaar -w ${report.workspace} audit log`,
     `  weerbaar -w ${report.workspace} evidence coverage`,
+    `  weerbaar -w ${report.workspace} hunt`,
     `  weerbaar -w ${report.workspace} audit verify`,
   ];
   return lines;

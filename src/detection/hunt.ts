@@ -1,0 +1,98 @@
+import type { EventStore } from '../store/event-store.js';
+import { type Expr, col, count, epochMs, eq, insertSelect, max, min, select, val } from '../store/query-node.js';
+import type { DetectionRule } from './detection-rule.js';
+
+/**
+ * Runs detections over the event store. Each rule is one INSERT … SELECT inside the engine: the
+ * matching events are copied into `detections` with the rule, its verdict and the event's custody
+ * (file, line, byte offset), so matches never travel through JavaScript and every detection cites
+ * its evidence. A rule the engine rejects is reported with the engine's reason, and the hunt goes on.
+ */
+
+export interface RuleOutcome {
+  readonly rule: DetectionRule;
+  readonly hits: number;
+  readonly error: string | null;
+}
+
+export interface HuntSummaryRow {
+  readonly ruleId: string;
+  readonly title: string;
+  readonly ruleset: string;
+  readonly verdict: string;
+  readonly confidence: string;
+  readonly hits: number;
+  readonly first: string | null;
+  readonly last: string | null;
+}
+
+const copied: readonly [string, Expr][] = [
+  ['@timestamp', col('@timestamp')],
+  ['weerbaar.evidence_sha256', col('weerbaar.evidence_sha256')],
+  ['log.file.path', col('log.file.path')],
+  ['weerbaar.line', col('weerbaar.line')],
+  ['log.offset', col('log.offset')],
+  ['event.dataset', col('event.dataset')],
+  ['event.action', col('event.action')],
+  ['host.name', col('host.name')],
+  ['source.ip', col('source.ip')],
+  ['user.name', col('user.name')],
+  ['weerbaar.session_id', col('weerbaar.session_id')],
+  ['message', col('message')],
+];
+
+export async function runRules(store: EventStore, huntId: string, rules: readonly DetectionRule[], onRule?: (done: number, total: number) => void): Promise<RuleOutcome[]> {
+  const outcomes: RuleOutcome[] = [];
+  for (const rule of rules) {
+    const constants: [string, Expr][] = [
+      ['weerbaar.hunt_id', val(huntId)],
+      ['rule.id', val(rule.id)],
+      ['rule.name', val(rule.title)],
+      ['rule.ruleset', val(rule.ruleset)],
+      ['weerbaar.level', val(rule.level)],
+      ['weerbaar.verdict', val(rule.verdict)],
+      ['weerbaar.confidence', val(rule.confidence)],
+    ];
+    const node = insertSelect('detections', select({ from: 'events', columns: [...constants, ...copied].map(([as, expr]) => ({ expr, as })), where: rule.where }));
+    try {
+      outcomes.push({ rule, hits: await store.execute(node), error: null });
+    } catch (error) {
+      outcomes.push({ rule, hits: 0, error: (error as Error).message.split('\n')[0] ?? 'failed' });
+    }
+    onRule?.(outcomes.length, rules.length);
+  }
+  return outcomes;
+}
+
+/** Per rule of one hunt: hits and the first and last event time. */
+export async function huntSummary(store: EventStore, huntId: string): Promise<HuntSummaryRow[]> {
+  const rows = await store.query(
+    select({
+      from: 'detections',
+      columns: [
+        { expr: col('rule.id'), as: 'id' },
+        { expr: col('rule.name'), as: 'title' },
+        { expr: col('rule.ruleset'), as: 'ruleset' },
+        { expr: col('weerbaar.verdict'), as: 'verdict' },
+        { expr: col('weerbaar.confidence'), as: 'confidence' },
+        { expr: count(), as: 'hits' },
+        { expr: epochMs(min(col('@timestamp'))), as: 'first' },
+        { expr: epochMs(max(col('@timestamp'))), as: 'last' },
+      ],
+      where: eq(col('weerbaar.hunt_id'), val(huntId)),
+      groupBy: [col('rule.id'), col('rule.name'), col('rule.ruleset'), col('weerbaar.verdict'), col('weerbaar.confidence')],
+      orderBy: [{ expr: col('rule.id') }],
+    }),
+  );
+  const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
+  return rows.map((r) => ({
+    ruleId: String(r['id']),
+    title: String(r['title']),
+    ruleset: String(r['ruleset']),
+    verdict: String(r['verdict']),
+    confidence: String(r['confidence']),
+    hits: Number(r['hits']),
+    first: iso(r['first']),
+    last: iso(r['last']),
+  }));
+}

