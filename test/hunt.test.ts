@@ -84,6 +84,32 @@ describe.each(engines)('hunt on $name', (engine) => {
     const sigma = report.summary.filter((r) => r.ruleId === '2f7a1c2e-0000-4000-8000-000000000001');
     expect(sigma.map((r) => `${r.verdict} ${r.hits} ${r.first}`)).toEqual(['REVIEW 1 2025-07-15T06:00:00.000Z']);
     const text = await cli(['-w', t.ws, 'hunt', '--rules', rules], { env: t.env });
-    expect(text.stdout).toMatch(/7 rules run \(6 built-in, 1 Sigma\), 1 failed, 1 not applicable, 0 refused by the engine/);
+    expect(text.stdout).toMatch(/8 rules run \(7 built-in, 1 Sigma\), 1 failed, 1 not applicable, 0 refused by the engine/);
+  });
+
+  it('flags a session used from a network nobody logged in from, and clears roaming between known networks', async () => {
+    const logs = join(t.root, 'vpn');
+    await mkdir(logs);
+    const login = (t: string, user: string, session: number, ip: string) =>
+      `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN LOGIN 1 0 : Context ${user}@eps.example@${ip} - SessionId: ${session} - User ${user}@eps.example - Client_ip ${ip} - Nat_ip "Mapped Ip" - Vserver 192.0.2.10:443 - Browser_type "Mozilla/5.0" - Group(s) "N/A"`;
+    const conn = (t: string, user: string, session: number, ip: string) =>
+      `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN TCPCONNSTAT 2 0 : Context ${user}@eps.example@${ip} - SessionId: ${session} - User ${user}@eps.example - Client_ip ${ip} - Nat_ip 10.0.0.8 - Vserver 192.0.2.10:443 - Source ${ip}:50000 - Destination 10.1.2.3:443 - Start_time "07/15/2025:${t} GMT" - End_time "07/15/2025:${t} GMT" - Duration 00:00:01  - Total_bytes_send 10 - Total_bytes_recv 20 - Access Allowed - Group(s) "N/A"`;
+    await writeFile(
+      join(logs, 'ns.log'),
+      [
+        login('07:00:00', 'alice', 1, '198.18.1.10'),
+        login('07:05:00', 'alice', 2, '198.18.2.10'), // alice also uses her phone network
+        conn('07:10:00', 'alice', 1, '198.18.2.11'), // roams to a network with logins: cleared
+        login('08:00:00', 'bob', 3, '198.18.3.10'),
+        conn('08:10:00', 'bob', 3, '198.18.3.10'),
+        conn('09:00:00', 'bob', 3, '203.0.113.66'), // nobody ever logged in from 203.0.113.0/24
+        conn('09:05:00', 'bob', 3, '203.0.113.66'),
+        '',
+      ].join('\n'),
+    );
+    expect((await cli(['-w', t.ws, 'evidence', 'add', logs], { env: t.env })).code).toBe(0);
+    const report = JSON.parse((await cli(['-w', t.ws, 'hunt', '--json'], { env: t.env })).stdout) as Report & { roamingSessions: { sessionId: string; user: string; roamedTo: string[]; escalated: boolean }[] };
+    expect(report.roamingSessions).toEqual([expect.objectContaining({ sessionId: '3', user: 'bob', roamedTo: ['203.0.113.66'], escalated: false })]);
+    expect(report.summary.filter((r) => r.ruleId === 'NS-R4').map((r) => `${r.verdict} ${r.hits}`)).toEqual(['REVIEW 2']);
   });
 });

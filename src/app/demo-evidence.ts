@@ -68,6 +68,17 @@ export async function collectDemoEvidence(
       { hits: generated.truth.aaaAttempts.count, first: `${generated.truth.windows.aaa.first.slice(0, 19)}.000Z` },
       { hits: attempts?.hits ?? 0, first: attempts?.first ?? null },
     ),
+    check(
+      'hijacked session found by the hunt (NS-R4), escalated by the attempts',
+      [{ session: String(generated.truth.hijackedSession.sessionId), user: generated.truth.hijackedSession.user, to: [generated.truth.hijackedSession.attackerIp], verdict: 'COMPROMISE', connections: generated.truth.hijackedSession.tcpConnections }],
+      huntReport.roamingSessions.map((s) => ({
+        session: s.sessionId,
+        user: s.user,
+        to: s.roamedTo,
+        verdict: s.escalated ? 'COMPROMISE' : 'REVIEW',
+        connections: huntReport.summary.filter((r) => r.ruleId === 'NS-R4').reduce((n, r) => n + r.hits, 0),
+      })),
+    ),
   ];
   return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, checks };
 }

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import { type HuntSummaryRow, huntSummary, runRules } from '../detection/hunt.js';
 import { NETSCALER_LOG_RULES } from '../detection/netscaler-log-rules.js';
 import { loadSigmaDetections } from '../detection/sigma-detections.js';
+import { type RoamingFinding, findSessionRoaming, roamingRule } from '../detection/session-roaming.js';
 import type { AppContext } from './app-context.js';
 
 /** `weerbaar hunt`: the built-in NetScaler pack plus given Sigma rules over the event store. */
@@ -17,6 +18,8 @@ export interface HuntReport {
   readonly errors: readonly { readonly rule: string; readonly reason: string }[];
   readonly detections: number;
   readonly summary: readonly HuntSummaryRow[];
+  /** NS-R4: sessions used from a network they never logged in from. */
+  readonly roamingSessions: readonly Omit<RoamingFinding, 'eventIds'>[];
 }
 
 export async function hunt(app: AppContext, options: { rules?: readonly string[]; onRule?: (done: number, total: number) => void } = {}): Promise<HuntReport> {
@@ -25,6 +28,12 @@ export async function hunt(app: AppContext, options: { rules?: readonly string[]
   const huntId = randomUUID();
   const store = await app.events();
   const outcomes = await runRules(store, huntId, rules, options.onRule);
+  // Stateful rules run after the row rules, whose hits they build on (NS-R4 escalates on NS-R1).
+  const roaming = await findSessionRoaming(store, huntId);
+  const roamingRules = [true, false]
+    .map((escalated) => roamingRule(roaming.filter((f) => f.escalated === escalated).flatMap((f) => f.eventIds), escalated))
+    .filter((rule) => rule.where.kind === 'in' && rule.where.values.length > 0);
+  outcomes.push(...(await runRules(store, huntId, roamingRules)));
   const summary = await huntSummary(store, huntId);
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));
   const detections = outcomes.reduce((n, o) => n + o.hits, 0);
@@ -32,8 +41,9 @@ export async function hunt(app: AppContext, options: { rules?: readonly string[]
     appendAudit(trx, app, {
       action: 'hunt.run',
       subject: `hunt:${huntId}`,
-      details: { builtin: NETSCALER_LOG_RULES.length, sigma: sigma.rules.length, failed: sigma.failed.length, not_applicable: sigma.notApplicable.length, errors: errors.length, detections },
+      details: { builtin: NETSCALER_LOG_RULES.length + 1, sigma: sigma.rules.length, failed: sigma.failed.length, not_applicable: sigma.notApplicable.length, errors: errors.length, detections },
     }),
   );
-  return { huntId, rules: { builtin: NETSCALER_LOG_RULES.length, sigma: sigma.rules.length }, failed: sigma.failed, notApplicable: sigma.notApplicable, errors, detections, summary };
+  const roamingSessions = roaming.map(({ eventIds: _ids, ...rest }) => rest);
+  return { huntId, rules: { builtin: NETSCALER_LOG_RULES.length + 1, sigma: sigma.rules.length }, failed: sigma.failed, notApplicable: sigma.notApplicable, errors, detections, summary, roamingSessions };
 }
