@@ -4,6 +4,7 @@ import type { SourceCoverage } from '../ingest/coverage-ledger.js';
 import { countEvents } from '../ingest/event-counts.js';
 import type { IngestProgress } from '../ingest/ingest-evidence.js';
 import type { Scenario } from '../scenario/example-prosecution-service.js';
+import { groundTruth } from '../scenario/ground-truth.js';
 import { type ScenarioLogsResult, writeScenarioLogs } from '../scenario/scenario-logs.js';
 import { packTriageTarball } from '../scenario/triage-tarball.js';
 import type { AppContext } from './app-context.js';
@@ -68,6 +69,12 @@ export async function collectDemoEvidence(
       { hits: generated.truth.aaaAttempts.count, first: `${generated.truth.windows.aaa.first.slice(0, 19)}.000Z` },
       { hits: attempts?.hits ?? 0, first: attempts?.first ?? null },
     ),
+    // The planted attack lies wholly before the gateway's upgrade: every hit is tagged BEFORE the fix.
+    check(
+      'attack detections tagged before the gateway fix',
+      attackRules(huntReport).map((r) => ({ rule: r.ruleId, beforeFix: Date.parse(generated.truth.windows.attack.last) < fixOf(scenario, generated.truth.gateway) ? r.hits : 0 })),
+      attackRules(huntReport).map((r) => ({ rule: r.ruleId, beforeFix: r.afterFix === 0 ? r.beforeFix : -r.afterFix })),
+    ),
     check(
       'hijacked session found by the hunt (NS-R4), escalated by the attempts',
       [{ session: String(generated.truth.hijackedSession.sessionId), user: generated.truth.hijackedSession.user, to: [generated.truth.hijackedSession.attackerIp], verdict: 'COMPROMISE', connections: generated.truth.hijackedSession.tcpConnections }],
@@ -105,4 +112,14 @@ async function checkEvidence(app: AppContext, generated: ScenarioLogsResult, cov
     check('outbound transfer in the proxy log', 1, await countEvents(store, { 'event.dataset': 'network.flow', 'source.ip': truth.transfer.src, 'destination.ip': truth.transfer.dst, 'source.bytes': truth.transfer.bytesOut })),
     check(`logging gap in ${truth.gap.system} found by the coverage ledger`, true, gapFound),
   ];
+}
+
+function attackRules(report: HuntReport) {
+  return report.summary.filter((r) => r.ruleId === 'NS-R1' || r.ruleId === 'NS-R4' || r.ruleId === 'NS-R8');
+}
+
+/** When the scenario's change records close the gateway's exposure (its upgrade or disconnection). */
+function fixOf(scenario: Scenario, gateway: string): number {
+  const end = groundTruth(scenario).windowEnds[gateway];
+  return end ? Date.parse(end.end) : Number.POSITIVE_INFINITY;
 }

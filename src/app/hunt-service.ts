@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
-import { type HuntSummaryRow, huntSummary, runRules } from '../detection/hunt.js';
+import { type HostFixes, type HuntSummaryRow, fixRelationOf, huntSummary, runRules } from '../detection/hunt.js';
+import { findings } from './advisory-service.js';
 import { NETSCALER_LOG_RULES } from '../detection/netscaler-log-rules.js';
 import { loadSigmaDetections } from '../detection/sigma-detections.js';
 import { type RoamingFinding, findSessionRoaming, roamingRule } from '../detection/session-roaming.js';
@@ -27,13 +28,14 @@ export async function hunt(app: AppContext, options: { rules?: readonly string[]
   const rules = [...NETSCALER_LOG_RULES, ...sigma.rules];
   const huntId = randomUUID();
   const store = await app.events();
-  const outcomes = await runRules(store, huntId, rules, options.onRule);
+  const fixRelation = fixRelationOf(await hostFixes(app));
+  const outcomes = await runRules(store, huntId, rules, { fixRelation, ...(options.onRule ? { onRule: options.onRule } : {}) });
   // Stateful rules run after the row rules, whose hits they build on (NS-R4 escalates on NS-R1).
   const roaming = await findSessionRoaming(store, huntId);
   const roamingRules = [true, false]
     .map((escalated) => roamingRule(roaming.filter((f) => f.escalated === escalated).flatMap((f) => f.eventIds), escalated))
     .filter((rule) => rule.where.kind === 'in' && rule.where.values.length > 0);
-  outcomes.push(...(await runRules(store, huntId, roamingRules)));
+  outcomes.push(...(await runRules(store, huntId, roamingRules, { fixRelation })));
   const summary = await huntSummary(store, huntId);
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));
   const detections = outcomes.reduce((n, o) => n + o.hits, 0);
@@ -46,4 +48,19 @@ export async function hunt(app: AppContext, options: { rules?: readonly string[]
   );
   const roamingSessions = roaming.map(({ eventIds: _ids, ...rest }) => rest);
   return { huntId, rules: { builtin: NETSCALER_LOG_RULES.length + 1, sigma: sigma.rules.length }, failed: sigma.failed, notApplicable: sigma.notApplicable, errors, detections, summary, roamingSessions };
+}
+
+/**
+ * When each asset's last vulnerability was fixed (its findings' exposure windows ended by a fix or
+ * by disconnection), or null while any is open. Hosts in the logs are matched to assets by id.
+ */
+async function hostFixes(app: AppContext): Promise<HostFixes> {
+  const byAsset = new Map<string, number | null>();
+  for (const finding of await findings(app)) {
+    if (finding.window.start === null) continue;
+    const end = finding.window.end === null ? null : Date.parse(finding.window.end);
+    const known = byAsset.get(finding.asset);
+    byAsset.set(finding.asset, known === null || end === null ? null : Math.max(known ?? end, end));
+  }
+  return byAsset;
 }

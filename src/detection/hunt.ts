@@ -1,5 +1,5 @@
 import type { EventStore } from '../store/event-store.js';
-import { type Expr, col, count, epochMs, eq, insertSelect, max, min, select, val } from '../store/query-node.js';
+import { type Expr, and, caseWhen, col, compare, count, epochMs, eq, insertSelect, isIn, isNull, max, min, select, val } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
 
 /**
@@ -22,6 +22,9 @@ export interface HuntSummaryRow {
   readonly verdict: string;
   readonly confidence: string;
   readonly hits: number;
+  /** Hits before the host's fix (or while it has none), and after it. */
+  readonly beforeFix: number;
+  readonly afterFix: number;
   readonly first: string | null;
   readonly last: string | null;
 }
@@ -41,7 +44,17 @@ const copied: readonly [string, Expr][] = [
   ['message', col('message')],
 ];
 
-export async function runRules(store: EventStore, huntId: string, rules: readonly DetectionRule[], onRule?: (done: number, total: number) => void): Promise<RuleOutcome[]> {
+/**
+ * `fixRelation` computes, per event, whether it lies before or after its host's fix (see
+ * fixRelationOf); without it every detection says UNKNOWN.
+ */
+export async function runRules(
+  store: EventStore,
+  huntId: string,
+  rules: readonly DetectionRule[],
+  options: { fixRelation?: Expr; onRule?: (done: number, total: number) => void } = {},
+): Promise<RuleOutcome[]> {
+  const onRule = options.onRule;
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
     const constants: [string, Expr][] = [
@@ -52,6 +65,7 @@ export async function runRules(store: EventStore, huntId: string, rules: readonl
       ['weerbaar.level', val(rule.level)],
       ['weerbaar.verdict', val(rule.verdict)],
       ['weerbaar.confidence', val(rule.confidence)],
+      ['weerbaar.fix_relation', options.fixRelation ?? val('UNKNOWN')],
     ];
     const node = insertSelect('detections', select({ from: 'events', columns: [...constants, ...copied].map(([as, expr]) => ({ expr, as })), where: rule.where }));
     try {
@@ -76,6 +90,8 @@ export async function huntSummary(store: EventStore, huntId: string): Promise<Hu
         { expr: col('weerbaar.verdict'), as: 'verdict' },
         { expr: col('weerbaar.confidence'), as: 'confidence' },
         { expr: count(), as: 'hits' },
+        { expr: count(caseWhen([{ when: isIn(col('weerbaar.fix_relation'), ['BEFORE', 'UNPATCHED']), then: val(1) }], val(null))), as: 'before' },
+        { expr: count(caseWhen([{ when: eq(col('weerbaar.fix_relation'), val('AFTER')), then: val(1) }], val(null))), as: 'after' },
         { expr: epochMs(min(col('@timestamp'))), as: 'first' },
         { expr: epochMs(max(col('@timestamp'))), as: 'last' },
       ],
@@ -92,7 +108,32 @@ export async function huntSummary(store: EventStore, huntId: string): Promise<Hu
     verdict: String(r['verdict']),
     confidence: String(r['confidence']),
     hits: Number(r['hits']),
+    beforeFix: Number(r['before']),
+    afterFix: Number(r['after']),
     first: iso(r['first']),
     last: iso(r['last']),
   }));
+}
+
+/** Per host: when its last vulnerability was fixed, or null while one is still open. */
+export type HostFixes = ReadonlyMap<string, number | null>;
+
+/**
+ * The BEFORE/AFTER-fix tag of an event (NetScaler reference C2): what happened before the fix may
+ * be exploitation of the vulnerability; what happens after it is renewed access (stolen sessions,
+ * credentials, persistence) — the distinction the board's question "were we exploited, also where
+ * already patched?" rests on.
+ */
+export function fixRelationOf(fixes: HostFixes): Expr {
+  const whens: { when: Expr; then: Expr }[] = [];
+  for (const [host, fixedAt] of fixes) {
+    const onHost = eq(col('host.name'), val(host));
+    whens.push({ when: and(onHost, isNull(col('@timestamp'))), then: val('UNKNOWN') });
+    if (fixedAt === null) whens.push({ when: onHost, then: val('UNPATCHED') });
+    else {
+      whens.push({ when: and(onHost, compare('<', epochMs(col('@timestamp')), val(fixedAt))), then: val('BEFORE') });
+      whens.push({ when: onHost, then: val('AFTER') });
+    }
+  }
+  return whens.length === 0 ? val('UNKNOWN') : caseWhen(whens, val('UNKNOWN'));
 }

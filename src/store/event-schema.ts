@@ -124,6 +124,8 @@ export const DETECTION_COLUMNS: readonly EventColumn[] = Object.freeze([
   { name: 'weerbaar.level', type: 'varchar' },
   { name: 'weerbaar.verdict', type: 'varchar' },
   { name: 'weerbaar.confidence', type: 'varchar' },
+  /** BEFORE or AFTER the host's fix, UNPATCHED when it has none yet, UNKNOWN when that cannot be told. */
+  { name: 'weerbaar.fix_relation', type: 'varchar' },
   { name: '@timestamp', type: 'timestamp' },
   { name: 'weerbaar.evidence_sha256', type: 'varchar' },
   { name: 'log.file.path', type: 'varchar' },

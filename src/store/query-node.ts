@@ -54,7 +54,9 @@ export type Expr =
   /** The value as text (string matching on a numeric column). */
   | { readonly kind: 'to_text'; readonly arg: Expr }
   /** The value is present: not NULL and not the empty string. */
-  | { readonly kind: 'exists'; readonly arg: Expr };
+  | { readonly kind: 'exists'; readonly arg: Expr }
+  /** The `then` of the first `when` that holds, else `otherwise`. */
+  | { readonly kind: 'case'; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr };
 
 export type TableName = 'events' | 'parse_failures' | 'detections';
 
@@ -112,6 +114,8 @@ export const jsonField = (column: string, key: string): Expr => freeze({ kind: '
 export const toNumber = (arg: Expr): Expr => freeze({ kind: 'to_number', arg });
 export const toText = (arg: Expr): Expr => freeze({ kind: 'to_text', arg });
 export const exists = (arg: Expr): Expr => freeze({ kind: 'exists', arg });
+export const caseWhen = (whens: readonly { when: Expr; then: Expr }[], otherwise: Expr): Expr =>
+  freeze({ kind: 'case', whens: Object.freeze(whens.map((w) => Object.freeze({ ...w }))), otherwise });
 
 export function select(node: Omit<SelectNode, 'kind'>): SelectNode {
   return freeze({ kind: 'select', ...node });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { and, coalesce, col, compare, count, epochMs, eq, exists, hour, ipv4Range, isIn, jsonField, like, not, isNull, regex, select, toNumber, toText, val, deleteFrom, type Expr } from './query-node.js';
+import { and, caseWhen, coalesce, col, compare, count, epochMs, eq, exists, hour, ipv4Range, isIn, jsonField, like, not, isNull, regex, select, toNumber, toText, val, deleteFrom, type Expr } from './query-node.js';
 import { compileQuery, duckdbDialect, isValidJsonKey, likePattern, standardDialect, testDialect } from './sql-compiler.js';
 
 const where = (e: Expr) => select({ from: 'events', columns: [{ expr: count(), as: 'n' }], where: e });
@@ -48,6 +48,11 @@ describe('compileQuery', () => {
       sql: 'SELECT coalesce("host.name", "service.name", ?) AS "source" FROM "events"',
       parameters: ['?'],
     });
+  });
+
+  it('renders CASE with every value bound', () => {
+    const node = select({ from: 'events', columns: [{ expr: caseWhen([{ when: eq(col('host.name'), val('gw')), then: val('BEFORE') }], val('UNKNOWN')), as: 'fix' }] });
+    expect(compileQuery(node, testDialect)).toEqual({ sql: 'SELECT (CASE WHEN ("host.name" = ?) THEN ? ELSE ? END) AS "fix" FROM "events"', parameters: ['gw', 'BEFORE', 'UNKNOWN'] });
   });
 
   it('produces frozen nodes', () => {

@@ -138,6 +138,8 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
         const arg = expr(e.arg);
         return `(${arg} IS NOT NULL AND ${dialect.toText(arg)} <> '')`;
       }
+      case 'case':
+        return `(CASE ${e.whens.map((w) => `WHEN ${expr(w.when)} THEN ${expr(w.then)}`).join(' ')} ELSE ${expr(e.otherwise)} END)`;
     }
   };
   const selectSql = (s: SelectNode): string => {

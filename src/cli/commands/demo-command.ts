@@ -103,8 +103,8 @@ function summary(report: DemoReport): string[] {
     '',
     'Hunt (built-in NetScaler log rules):',
     ...formatTable(
-      ['RULE', 'VERDICT', 'HITS', 'FIRST (UTC)', 'LAST (UTC)', 'TITLE'],
-      report.evidence.hunt.summary.map((r) => [r.ruleId, r.verdict, String(r.hits), r.first?.slice(0, 19) ?? '-', r.last?.slice(0, 19) ?? '-', r.title]),
+      ['RULE', 'VERDICT', 'HITS', 'BEFORE FIX', 'AFTER FIX', 'FIRST (UTC)', 'LAST (UTC)', 'TITLE'],
+      report.evidence.hunt.summary.map((r) => [r.ruleId, r.verdict, String(r.hits), String(r.beforeFix), String(r.afterFix), r.first?.slice(0, 19) ?? '-', r.last?.slice(0, 19) ?? '-', r.title]),
     ).map((l) => `  ${l}`),
     '',
     `Audit log: ${report.audit.entries} entries, signed checkpoint at #${report.checkpoint.treeSize} (root ${report.checkpoint.rootHash.slice(0, 16)}…), ` +

@@ -20,8 +20,8 @@ export function registerHuntCommand(program: Command, io: CliIo, run: ActionRunn
         if (o.json) return printJson(io, report);
         printLines(io, [
           ...formatTable(
-            ['RULE', 'VERDICT', 'CONFIDENCE', 'HITS', 'FIRST (UTC)', 'LAST (UTC)', 'TITLE'],
-            report.summary.map((r) => [r.ruleId, r.verdict, r.confidence, String(r.hits), r.first?.slice(0, 19) ?? '-', r.last?.slice(0, 19) ?? '-', r.title]),
+            ['RULE', 'VERDICT', 'CONFIDENCE', 'HITS', 'BEFORE FIX', 'AFTER FIX', 'FIRST (UTC)', 'LAST (UTC)', 'TITLE'],
+            report.summary.map((r) => [r.ruleId, r.verdict, r.confidence, String(r.hits), String(r.beforeFix), String(r.afterFix), r.first?.slice(0, 19) ?? '-', r.last?.slice(0, 19) ?? '-', r.title]),
           ),
           ...report.failed.map((f) => `failed: ${f.file}: ${f.reason}`),
           ...report.errors.map((e) => `error: ${e.rule}: ${e.reason}`),
