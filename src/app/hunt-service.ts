@@ -32,9 +32,10 @@ export async function hunt(app: AppContext, options: { rules?: readonly string[]
   const outcomes = await runRules(store, huntId, rules, { fixRelation, ...(options.onRule ? { onRule: options.onRule } : {}) });
   // Stateful rules run after the row rules, whose hits they build on (NS-R4 escalates on NS-R1).
   const roaming = await findSessionRoaming(store, huntId);
-  const roamingRules = [true, false]
-    .map((escalated) => roamingRule(roaming.filter((f) => f.escalated === escalated).flatMap((f) => f.eventIds), escalated))
-    .filter((rule) => rule.where.kind === 'in' && rule.where.values.length > 0);
+  const roamingRules = [true, false].flatMap((escalated) => {
+    const ids = roaming.filter((f) => f.escalated === escalated).flatMap((f) => f.eventIds);
+    return ids.length > 0 ? [roamingRule(ids, escalated)] : [];
+  });
   outcomes.push(...(await runRules(store, huntId, roamingRules, { fixRelation })));
   const summary = await huntSummary(store, huntId);
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));

@@ -1,7 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { listFiles } from '../shared/file-tree.js';
 import { and, col, isIn } from '../store/query-node.js';
-import { WeerbaarError } from '../shared/errors.js';
 import type { Confidence, DetectionRule } from './detection-rule.js';
 import { parseSigmaFiles } from './parse-sigma.js';
 import { type SigmaFieldMapping, compileSigmaRule } from './sigma-compile.js';
@@ -57,7 +56,7 @@ export interface SigmaLoad {
 const confidenceOf = (level: string | undefined): Confidence => (level === 'critical' || level === 'high' ? 'high' : level === 'medium' ? 'medium' : 'low');
 
 export async function loadSigmaDetections(paths: readonly string[]): Promise<SigmaLoad> {
-  const files = (await Promise.all(paths.map((p) => yamlFilesUnder(resolve(p))))).flat();
+  const files = (await Promise.all(paths.map((p) => listFiles(resolve(p), (entry) => /\.ya?ml$/i.test(entry.name))))).flat();
   const parsed = await parseSigmaFiles(files, { collectAll: true });
   const failed = parsed.failed.map((f) => ({ file: f.file, reason: f.problems.map((p) => `${p.location.line ? `line ${p.location.line}: ` : ''}${p.reason}`).join('; ') }));
   const rules: DetectionRule[] = [];
@@ -90,19 +89,4 @@ export async function loadSigmaDetections(paths: readonly string[]): Promise<Sig
     });
   }
   return { rules, failed, notApplicable };
-}
-
-async function yamlFilesUnder(path: string): Promise<string[]> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    throw new WeerbaarError('INVALID_INPUT', `${path} cannot be read: ${(error as Error).message}`, { cause: error });
-  }
-  if (!info.isDirectory()) return [path];
-  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-  const nested = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? yamlFilesUnder(join(path, e.name)) : Promise.resolve(/\.ya?ml$/i.test(e.name) ? [join(path, e.name)] : []))),
-  );
-  return nested.flat();
 }

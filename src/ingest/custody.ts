@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,8 +9,7 @@ import type { Kysely } from 'kysely';
 import tar from 'tar-stream';
 import type { CaseDatabase } from '../store/case-schema.js';
 import { type AuditActor, appendAudit } from '../audit/audit-log.js';
-import { WeerbaarError } from '../shared/errors.js';
-import { describeFsError } from '../shared/text-input.js';
+import { listFiles } from '../shared/file-tree.js';
 import { isoUtc } from '../shared/time.js';
 import { type LogFormat, detectFormat } from './detect-format.js';
 import type { FieldMapping } from './field-mapping.js';
@@ -99,24 +98,11 @@ function isTar(path: string, head: Buffer): boolean {
 export async function addEvidence(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLocation, paths: readonly string[], options: EvidenceOptions = {}): Promise<AddedEvidence[]> {
   const results: AddedEvidence[] = [];
   for (const path of paths) {
-    for (const file of await expand(resolve(path))) {
+    for (const file of await listFiles(resolve(path))) {
       results.push(...(await addFile(db, who, vault, file, options)));
     }
   }
   return results;
-}
-
-async function expand(path: string): Promise<string[]> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    throw new WeerbaarError('INVALID_INPUT', `${path} cannot be read: ${describeFsError(error)}`, { cause: error });
-  }
-  if (!info.isDirectory()) return [path];
-  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-  const nested = await Promise.all(entries.filter((e) => e.isDirectory() || e.isFile()).map((e) => expand(join(path, e.name))));
-  return nested.flat();
 }
 
 async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLocation, file: string, options: EvidenceOptions): Promise<AddedEvidence[]> {
