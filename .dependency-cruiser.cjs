@@ -2,7 +2,7 @@
  * Module boundaries of src/ (docs/architecture.md). `ls src` reads as the data flow; these rules
  * keep it that way. Each rule's comment is the message a violator sees.
  */
-const domain = '^src/(workspace|store|audit|inventory|advisory|ingest|detection|timeline|exposure|integrity|recovery|partners|report|scenario)/';
+const domain = '^src/(workspace|store|audit|inventory|advisory|ingest|detection|triage|timeline|exposure|integrity|recovery|partners|report|scenario)/';
 
 module.exports = {
   forbidden: [

@@ -1,13 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
 import { type HostFixes, type HuntSummaryRow, fixRelationOf, huntSummary, runRules } from '../detection/hunt.js';
-import { findings } from './advisory-service.js';
+import { type Since, huntScope, ownActivity, parseSince, sinceScope } from '../detection/hunt-scope.js';
+import { type IocMatchReport, matchIocs } from '../detection/ioc-match.js';
+import type { IocSet } from '../detection/ioc-model.js';
 import { NETSCALER_LOG_RULES } from '../detection/netscaler-log-rules.js';
+import { readIocFile } from '../detection/read-ioc-file.js';
 import { loadSigmaDetections } from '../detection/sigma-detections.js';
+import { concurrencyRule, findConcurrency } from '../detection/session-concurrency.js';
 import { type RoamingFinding, findSessionRoaming, roamingRule } from '../detection/session-roaming.js';
+import { WeerbaarError } from '../shared/errors.js';
+import { isoUtc } from '../shared/time.js';
+import { col, max, select } from '../store/query-node.js';
+import { findings } from './advisory-service.js';
 import type { AppContext } from './app-context.js';
 
-/** `weerbaar hunt`: the built-in NetScaler pack plus given Sigma rules over the event store. */
+/** `weerbaar hunt`: the built-in NetScaler pack plus given Sigma rules and IOC files over the event store. */
+
+export interface IocFileReport {
+  readonly file: string;
+  readonly loaded: number;
+  readonly rejected: number;
+  readonly unsupported: number;
+  /** Why items were rejected or not supported, at most a few per file (the counts are complete). */
+  readonly issues: readonly string[];
+}
 
 export interface HuntReport {
   readonly huntId: string;
@@ -17,38 +34,132 @@ export interface HuntReport {
   readonly notApplicable: readonly { readonly rule: string; readonly reason: string }[];
   /** Rules the engine refused while running, with its reason. */
   readonly errors: readonly { readonly rule: string; readonly reason: string }[];
+  readonly iocs: { readonly files: readonly IocFileReport[]; readonly matching: IocMatchReport | null };
+  /** `--since` as given, and whether it limited the hunt (a first `last` covers everything). */
+  readonly since: { readonly text: string; readonly limited: boolean } | null;
   readonly detections: number;
   readonly summary: readonly HuntSummaryRow[];
   /** NS-R4: sessions used from a network they never logged in from. */
   readonly roamingSessions: readonly Omit<RoamingFinding, 'eventIds'>[];
 }
 
-export async function hunt(app: AppContext, options: { rules?: readonly string[]; onRule?: (done: number, total: number) => void } = {}): Promise<HuntReport> {
+export interface HuntOptions {
+  readonly rules?: readonly string[];
+  readonly iocs?: readonly string[];
+  readonly since?: string;
+  readonly onRule?: (done: number, total: number) => void;
+}
+
+const ISSUES_SHOWN = 5;
+
+export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<HuntReport> {
+  const startedAt = isoUtc(app.clock());
+  const since: Since | null = options.since === undefined ? null : parseSince(options.since);
   const sigma = options.rules?.length ? await loadSigmaDetections(options.rules) : { rules: [], failed: [], notApplicable: [] };
+  const iocSets = await readIocSets(options.iocs ?? []);
   const rules = [...NETSCALER_LOG_RULES, ...sigma.rules];
   const huntId = randomUUID();
   const store = await app.events();
+  const lastEventId = Number((await store.query(select({ from: 'events', columns: [{ expr: max(col('event.id')), as: 'id' }] })))[0]?.['id'] ?? 0) || null;
+  const afterEventId = since?.kind === 'last' ? await previousHuntEnd(app) : null;
+  const scope = huntScope(since ? sinceScope(since, afterEventId) : null, ownActivity(app.workspace.config.hunt?.own_activity));
   const fixRelation = fixRelationOf(await hostFixes(app));
-  const outcomes = await runRules(store, huntId, rules, { fixRelation, ...(options.onRule ? { onRule: options.onRule } : {}) });
+  const common = { fixRelation, ...(scope ? { scope } : {}) };
+  const outcomes = await runRules(store, huntId, rules, { ...common, ...(options.onRule ? { onRule: options.onRule } : {}) });
   // Stateful rules run after the row rules, whose hits they build on (NS-R4 escalates on NS-R1).
+  // They judge whole sessions, so they read every event; the scope limits what they report.
   const roaming = await findSessionRoaming(store, huntId);
   const roamingRules = [true, false].flatMap((escalated) => {
     const ids = roaming.filter((f) => f.escalated === escalated).flatMap((f) => f.eventIds);
     return ids.length > 0 ? [roamingRule(ids, escalated)] : [];
   });
-  outcomes.push(...(await runRules(store, huntId, roamingRules, { fixRelation })));
+  const concurrency = await findConcurrency(store);
+  const concurrencyRules = (['user-networks', 'shared-ip'] as const).flatMap((kind) => {
+    const ids = concurrency.filter((f) => f.kind === kind).flatMap((f) => f.eventIds);
+    return ids.length > 0 ? [concurrencyRule(ids, kind)] : [];
+  });
+  outcomes.push(...(await runRules(store, huntId, [...roamingRules, ...concurrencyRules], common)));
+  const matching = iocSets.length > 0 ? await matchIocs(store, huntId, iocSets, common) : null;
   const summary = await huntSummary(store, huntId);
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));
-  const detections = outcomes.reduce((n, o) => n + o.hits, 0);
-  await app.store.db.transaction().execute((trx) =>
-    appendAudit(trx, app, {
+  const detections = outcomes.reduce((n, o) => n + o.hits, 0) + (matching?.detections ?? 0);
+  const roamingSessions = roaming.map(({ eventIds: _ids, ...rest }) => rest);
+  // The row rules plus the stateful ones: NS-R4 and the two kinds of NS-R5.
+  const builtin = NETSCALER_LOG_RULES.length + 3;
+  const report: HuntReport = {
+    huntId,
+    rules: { builtin, sigma: sigma.rules.length },
+    failed: sigma.failed,
+    notApplicable: sigma.notApplicable,
+    errors,
+    iocs: { files: iocSets.map(iocFileReport), matching },
+    since: since ? { text: since.text, limited: since.kind === 'time' || afterEventId !== null } : null,
+    detections,
+    summary,
+    roamingSessions,
+  };
+  await app.store.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('hunt')
+      .values({
+        id: huntId,
+        started_at: startedAt,
+        finished_at: isoUtc(app.clock()),
+        actor: app.actor,
+        since: since?.text ?? null,
+        after_event_id: afterEventId,
+        last_event_id: lastEventId,
+        report: JSON.stringify({ rules: report.rules, detections, summary: summary.map((r) => ({ rule: r.ruleId, hits: r.hits })) }),
+      })
+      .execute();
+    await appendAudit(trx, app, {
       action: 'hunt.run',
       subject: `hunt:${huntId}`,
-      details: { builtin: NETSCALER_LOG_RULES.length + 1, sigma: sigma.rules.length, failed: sigma.failed.length, not_applicable: sigma.notApplicable.length, errors: errors.length, detections },
-    }),
-  );
-  const roamingSessions = roaming.map(({ eventIds: _ids, ...rest }) => rest);
-  return { huntId, rules: { builtin: NETSCALER_LOG_RULES.length + 1, sigma: sigma.rules.length }, failed: sigma.failed, notApplicable: sigma.notApplicable, errors, detections, summary, roamingSessions };
+      details: {
+        builtin,
+        sigma: sigma.rules.length,
+        failed: sigma.failed.length,
+        not_applicable: sigma.notApplicable.length,
+        errors: errors.length,
+        ioc_files: iocSets.map((s) => s.file),
+        iocs: iocSets.reduce((n, s) => n + s.counts.loaded, 0),
+        since: since?.text ?? null,
+        detections,
+      },
+    });
+  });
+  return report;
+}
+
+async function readIocSets(files: readonly string[]): Promise<IocSet[]> {
+  const sets: IocSet[] = [];
+  for (const file of files) {
+    const set = await readIocFile(file);
+    if (set.problems.length > 0) {
+      throw new WeerbaarError('INVALID_INPUT', `${file}: cannot be read as an IOC file (STIX 2.1 bundle, MISP event JSON or CSV)`, {
+        details: set.problems.map((p) => `${p.location.file}${p.location.line ? `:${p.location.line}` : ''}: ${p.reason}`),
+      });
+    }
+    sets.push(set);
+  }
+  return sets;
+}
+
+function iocFileReport(set: IocSet): IocFileReport {
+  const issues = [...set.rejected.map((i) => ['rejected', i] as const), ...set.unsupported.map((i) => ['unsupported', i] as const)];
+  return {
+    file: set.file,
+    loaded: set.counts.loaded,
+    rejected: set.counts.rejected,
+    unsupported: set.counts.unsupported,
+    issues: issues.slice(0, ISSUES_SHOWN).map(([kind, i]) => `${kind}: ${i.location.line ? `line ${i.location.line}: ` : ''}${i.id ? `${i.id}: ` : ''}${i.reason}`),
+  };
+}
+
+/** Where the previous hunt's events ended; null before the first hunt (then `last` means everything). */
+async function previousHuntEnd(app: AppContext): Promise<number | null> {
+  const previous = await app.store.db.selectFrom('hunt').select('last_event_id').orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
+  return previous?.last_event_id === undefined || previous.last_event_id === null ? null : Number(previous.last_event_id);
 }
 
 /**

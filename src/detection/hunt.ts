@@ -29,7 +29,8 @@ export interface HuntSummaryRow {
   readonly last: string | null;
 }
 
-const copied: readonly [string, Expr][] = [
+/** The event columns every detection copies: its time, custody and the entities it names. */
+export const DETECTION_EVENT_COLUMNS: readonly [string, Expr][] = [
   ['@timestamp', col('@timestamp')],
   ['weerbaar.evidence_sha256', col('weerbaar.evidence_sha256')],
   ['log.file.path', col('log.file.path')],
@@ -45,6 +46,7 @@ const copied: readonly [string, Expr][] = [
 ];
 
 /**
+ * `scope` limits every rule to some events (a `--since` run, our own scanners left out).
  * `fixRelation` computes, per event, whether it lies before or after its host's fix (see
  * fixRelationOf); without it every detection says UNKNOWN.
  */
@@ -52,7 +54,7 @@ export async function runRules(
   store: EventStore,
   huntId: string,
   rules: readonly DetectionRule[],
-  options: { fixRelation?: Expr; onRule?: (done: number, total: number) => void } = {},
+  options: { fixRelation?: Expr; scope?: Expr; onRule?: (done: number, total: number) => void } = {},
 ): Promise<RuleOutcome[]> {
   const onRule = options.onRule;
   const outcomes: RuleOutcome[] = [];
@@ -67,7 +69,7 @@ export async function runRules(
       ['weerbaar.confidence', val(rule.confidence)],
       ['weerbaar.fix_relation', options.fixRelation ?? val('UNKNOWN')],
     ];
-    const node = insertSelect('detections', select({ from: 'events', columns: [...constants, ...copied].map(([as, expr]) => ({ expr, as })), where: rule.where }));
+    const node = insertSelect('detections', select({ from: 'events', columns: [...constants, ...DETECTION_EVENT_COLUMNS].map(([as, expr]) => ({ expr, as })), where: options.scope ? and(rule.where, options.scope) : rule.where }));
     try {
       outcomes.push({ rule, hits: await store.execute(node), error: null });
     } catch (error) {

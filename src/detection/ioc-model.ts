@@ -305,7 +305,7 @@ export function normaliseAddress(text: string): NormaliseResult {
   return { ok: true, type: family === 4 ? 'cidr4' : 'cidr6', value: `${shown}/${prefix}` };
 }
 
-function ipv6Bits(address: string): bigint {
+export function ipv6Bits(address: string): bigint {
   let text = address;
   const lastColon = text.lastIndexOf(':');
   const tail = text.slice(lastColon + 1);

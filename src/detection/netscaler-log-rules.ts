@@ -1,12 +1,13 @@
 import { and, col, eq, like, not, regex, val } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
+import { HTTPACCESS_RULES } from './httpaccess-rules.js';
 
 /**
  * The log rules of the NetScaler reference (§7.4–7.5) that are row predicates, as data over the
- * event store. Rules that need state across events — session roaming (R4), concurrency (R5), the
- * scan/attempt/success split per source (R6) — are algorithms and come with the hunt's next step.
- * Patterns are the reference's, searched (not anchored: anchored matching is a known bug of older
- * tools), and bound as parameters like every other value.
+ * event store. Rules that need state across events — session roaming (R4, session-roaming.ts) and
+ * concurrency (R5, session-concurrency.ts) — are algorithms. R6's status split is per request, so
+ * it is data too (httpaccess-rules.ts). Patterns are the reference's, searched (not anchored:
+ * anchored matching is a known bug of older tools), and bound as parameters like every other value.
  */
 
 const contains = (column: string, text: string) => like(col(column), [{ kind: 'anyRun' }, { kind: 'text', text }, { kind: 'anyRun' }]);
@@ -93,5 +94,21 @@ export const NETSCALER_LOG_RULES: readonly DetectionRule[] = Object.freeze([
     confidence: 'low',
     rationale: 'Memory-corruption exploits (CVE-2025-6543) crash the packet engine; a crash in the exposure window is worth a look.',
     where: and(eq(col('event.dataset'), val('netscaler.syslog')), regex(col('message'), 'NSPPE.*(unexpectedly died|missed too many heartbeats|exit with orphan rings)|NOT restarting NSPPE')),
+  },
+  ...HTTPACCESS_RULES,
+  {
+    id: 'NS-R7',
+    title: 'Output of a shell command in the web server error log',
+    ruleset: 'netscaler',
+    level: 'high',
+    verdict: 'COMPROMISE',
+    confidence: 'medium',
+    rationale:
+      'Apache writes the stderr of its children into httperror.log; curl/wget/cat/python errors, tracebacks and curl progress meters there are commands run through a webshell or an injected template.',
+    // Raw stderr is its own event (`stderr`); a CGI script's stderr comes as an Apache record `AH01215: …`.
+    where: and(
+      eq(col('event.dataset'), val('netscaler.httperror')),
+      regex(col('message'), '(^|AH01215: )(/(usr/)?bin/)?(curl|wget|chmod|mkdir|rm|bash|sh|cat|python\\d?): |Traceback \\(most recent call last\\)|socket\\.error|% Total +% Received|Xferd'),
+    ),
   },
 ]);

@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import tar from 'tar-stream';
-import type { CaseDatabase } from '../store/case-schema.js';
+import type { CaseDatabase, EvidenceEntryTable } from '../store/case-schema.js';
 import { type AuditActor, appendAudit } from '../audit/audit-log.js';
 import { listFiles } from '../shared/file-tree.js';
 import { isoUtc } from '../shared/time.js';
@@ -115,16 +115,25 @@ async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLo
   const extract = tar.extract();
   const source = createReadStream(join(vault.workspaceDir, vaultPath(vault, own.sha256)));
   const done = pipeline(isGzip(stored.head) ? source.pipe(createGunzip()) : source, extract);
+  const entries: Insertable<EvidenceEntryTable>[] = [];
   for await (const entry of extract) {
-    if (entry.header.type !== 'file') {
+    const h = entry.header;
+    const meta = { container_sha256: own.sha256, path: h.name, size: h.size ?? 0, mode: h.mode ?? null, owner: h.uname || (h.uid === undefined ? null : String(h.uid)), mtime: h.mtime ? isoUtc(h.mtime) : null };
+    if (h.type !== 'file') {
       entry.resume();
+      const type = h.type === 'symlink' || h.type === 'directory' ? h.type : 'other';
+      entries.push({ ...meta, type, sha256: null, link_target: h.linkname ?? null });
       continue;
     }
     const inner = await intoVault(Readable.from(entry), vault);
-    const origin = { originalPath: `${file}!/${entry.header.name}`, container: own.sha256, mtime: entry.header.mtime ?? null };
-    results.push(await record(db, who, vault, inner, origin, options));
+    const origin = { originalPath: `${file}!/${h.name}`, container: own.sha256, mtime: h.mtime ?? null };
+    const added = await record(db, who, vault, inner, origin, options);
+    results.push(added);
+    entries.push({ ...meta, type: 'file', sha256: added.sha256, link_target: null });
   }
   await done;
+  // Re-adding the same tarball records nothing new (its entries are already listed).
+  for (let i = 0; i < entries.length; i += 500) await db.insertInto('evidence_entry').values(entries.slice(i, i + 500)).onConflict((oc) => oc.doNothing()).execute();
   return results;
 }
 

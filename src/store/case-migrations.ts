@@ -292,6 +292,54 @@ const m0009_evidence_parse: Migration = {
   },
 };
 
+/**
+ * Hunts (what ran, over which events: `--since` runs start after the previous hunt's last event),
+ * analysts' decisions on footprint entities, and the entries of triage tarballs with the metadata
+ * triage rules need (mode and owner: setuid bits, writable webshells).
+ */
+const m0010_hunts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('hunt')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('finished_at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('since', 'text')
+      .addColumn('after_event_id', 'bigint')
+      .addColumn('last_event_id', 'bigint')
+      .addColumn('report', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('footprint_decision')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('decision', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('decided_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('footprint_decision_entity').on('footprint_decision').columns(['kind', 'value']).execute();
+    // Every occurrence of a file in what was added: the vault keeps content once, but a triage
+    // collection's tree needs every path (the same webshell in two web roots), with the metadata
+    // the collection kept, and symlinks and folders too.
+    await db.schema
+      .createTable('evidence_entry')
+      .addColumn('container_sha256', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text')
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('mode', 'integer')
+      .addColumn('owner', 'text')
+      .addColumn('mtime', 'text')
+      .addColumn('link_target', 'text')
+      .addPrimaryKeyConstraint('evidence_entry_pk', ['container_sha256', 'path'])
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -302,6 +350,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0007_asset_identifiers': m0007_asset_identifiers,
   '0008_evidence': m0008_evidence,
   '0009_evidence_parse': m0009_evidence_parse,
+  '0010_hunts': m0010_hunts,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -252,6 +252,49 @@ export interface EvidenceFileTable {
   field_mapping: string | null;
 }
 
+/** One entry of a triage tarball, as the collection recorded it (content by hash in evidence_file). */
+export interface EvidenceEntryTable {
+  container_sha256: string;
+  /** The entry's path in the archive (relative, as packed). */
+  path: string;
+  type: 'file' | 'symlink' | 'directory' | 'other';
+  /** Content hash for files; null for other entry types. */
+  sha256: string | null;
+  size: number;
+  /** Permission bits including setuid/setgid/sticky. */
+  mode: number | null;
+  /** User name, else the numeric uid. */
+  owner: string | null;
+  mtime: string | null;
+  link_target: string | null;
+}
+
+/** One `weerbaar hunt` run; `report` is its JSON summary. */
+export interface HuntTable {
+  id: string;
+  started_at: string;
+  finished_at: string;
+  actor: string;
+  /** `--since` as given (an ISO time or `last`). */
+  since: string | null;
+  /** Events with a larger id were in scope (`--since last`). */
+  after_event_id: number | null;
+  /** The largest event id when the hunt ran: where the next `--since last` starts. */
+  last_event_id: number | null;
+  report: string;
+}
+
+/** An analyst's decision on a footprint entity; the latest per (kind, value) holds. */
+export interface FootprintDecisionTable {
+  id: string;
+  kind: string;
+  value: string;
+  decision: 'confirmed' | 'excluded';
+  reason: string;
+  actor: string;
+  decided_at: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -271,6 +314,9 @@ export interface CaseDatabase {
   advisory_quarantine: AdvisoryQuarantineTable;
   evidence_file: EvidenceFileTable;
   evidence_parse: EvidenceParseTable;
+  evidence_entry: EvidenceEntryTable;
+  hunt: HuntTable;
+  footprint_decision: FootprintDecisionTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

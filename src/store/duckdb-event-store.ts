@@ -1,6 +1,6 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WeerbaarError } from '../shared/errors.js';
-import { BATCH_CONSTANT_COLUMNS, BULK_DELIMITER, BULK_QUOTE, DETECTION_COLUMNS, EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS } from './event-schema.js';
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { BATCH_CONSTANT_COLUMNS, BULK_DELIMITER, BULK_QUOTE, DETECTION_COLUMNS, EVENT_COLUMNS, type EventColumn, type EventColumnType, FAILURE_COLUMNS, IOC_COLUMNS } from './event-schema.js';
 import type { BatchCustody, EventStore, EventTable, DuckdbEventStoreSettings, Row } from './event-store.js';
 import type { QueryNode, Scalar, TableName } from './query-node.js';
 import { compileQuery, duckdbDialect } from './sql-compiler.js';
@@ -50,6 +50,20 @@ function loadSql(table: EventTable, csvPath: string): string {
   return `INSERT INTO ${quote(table)} (${idColumn}${target.join(', ')}) SELECT ${idValue}${values.join(', ')} FROM read_csv(${file}, header = false, delim = '${BULK_DELIMITER}', quote = '${BULK_QUOTE}', escape = '${BULK_QUOTE}', columns = {${spec}}, strict_mode = true, allow_quoted_nulls = false, max_line_size = 16777216, buffer_size = 33554432, auto_detect = false)`;
 }
 
+function appendValue(appender: DuckDBAppender, type: EventColumnType, value: Scalar): void {
+  if (value === null) return appender.appendNull();
+  switch (type) {
+    case 'integer':
+      return appender.appendInteger(Number(value));
+    case 'bigint':
+      return appender.appendBigInt(BigInt(Math.trunc(Number(value))));
+    case 'timestamp':
+      return appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.trunc(Number(value))) * 1000n));
+    default:
+      return appender.appendVarchar(String(value));
+  }
+}
+
 export class DuckdbEventStore implements EventStore {
   readonly engine = 'duckdb';
   readonly dialect = duckdbDialect;
@@ -80,6 +94,7 @@ export class DuckdbEventStore implements EventStore {
     await store.run(createTableSql('events', EVENT_COLUMNS));
     await store.run(createTableSql('parse_failures', FAILURE_COLUMNS));
     await store.run(createTableSql('detections', DETECTION_COLUMNS));
+    await store.run(createTableSql('iocs', IOC_COLUMNS));
     return store;
   }
 
@@ -91,6 +106,27 @@ export class DuckdbEventStore implements EventStore {
       return Number(result.rowsChanged);
     } catch (error) {
       throw new WeerbaarError('STORE_ERROR', `loading ${csvPath} into the event store failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Through DuckDB's appender: reference rows are few (≤ hundreds of thousands) and already in memory. */
+  async insertRows(table: 'iocs', rows: readonly (readonly Scalar[])[]): Promise<number> {
+    const columns = IOC_COLUMNS;
+    let appender: DuckDBAppender | undefined;
+    try {
+      appender = await this.connection.createAppender(table);
+      for (const row of rows) {
+        if (row.length !== columns.length) throw new WeerbaarError('INVALID_INPUT', `a row for ${table} has ${row.length} values, not ${columns.length}`);
+        columns.forEach((column, i) => appendValue(appender!, column.type, row[i] ?? null));
+        appender.endRow();
+      }
+      appender.flushSync();
+      return rows.length;
+    } catch (error) {
+      if (error instanceof WeerbaarError) throw error;
+      throw new WeerbaarError('STORE_ERROR', `loading ${rows.length} rows into ${table} failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      appender?.closeSync();
     }
   }
 

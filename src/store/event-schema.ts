@@ -140,6 +140,27 @@ export const DETECTION_COLUMNS: readonly EventColumn[] = Object.freeze([
   { name: 'message', type: 'varchar' },
 ]);
 
+/**
+ * Indicators a hunt matches, loaded for the duration of that hunt (`ioc.hunt_id`) so that matching
+ * is a join inside the engine, not a scan per indicator. Names are `ioc.*` so they never collide
+ * with event columns in the join. `ioc.kind` says how to join: `ip4` on the network at
+ * `ioc.prefix` (an address is a /32), `text` on the (normalised) value.
+ */
+export const IOC_COLUMNS: readonly EventColumn[] = Object.freeze([
+  { name: 'ioc.hunt_id', type: 'varchar' },
+  { name: 'ioc.kind', type: 'varchar' },
+  { name: 'ioc.type', type: 'varchar' },
+  { name: 'ioc.value', type: 'varchar' },
+  { name: 'ioc.prefix', type: 'integer' },
+  { name: 'ioc.network', type: 'bigint' },
+  { name: 'ioc.role', type: 'varchar' },
+  { name: 'ioc.valid_until', type: 'timestamp' },
+  { name: 'ioc.title', type: 'varchar' },
+  { name: 'ioc.level', type: 'varchar' },
+  { name: 'ioc.verdict', type: 'varchar' },
+  { name: 'ioc.confidence', type: 'varchar' },
+]);
+
 /** Lines no parser could read: kept with their bytes and the reason, never dropped. */
 export const FAILURE_COLUMNS: readonly EventColumn[] = Object.freeze([
   { name: 'weerbaar.evidence_sha256', type: 'varchar' },

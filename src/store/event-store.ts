@@ -29,6 +29,11 @@ export interface EventStore {
    * custody columns every row shares (BATCH_CONSTANT_COLUMNS); the store fills them from `custody`.
    */
   loadCsv(table: EventTable, csvPath: string, custody: BatchCustody): Promise<number>;
+  /**
+   * Appends rows to a reference table (the IOC table); values in the order of its columns
+   * (IOC_COLUMNS), timestamps as epoch milliseconds. Returns the number of rows added.
+   */
+  insertRows(table: 'iocs', rows: readonly (readonly Scalar[])[]): Promise<number>;
   /** Runs a query node; timestamps must be selected through `epochMs`, integers come back as numbers. */
   query(node: QueryNode): Promise<Row[]>;
   /** Runs a statement node (insert-select, delete); returns the number of rows it changed. */

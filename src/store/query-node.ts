@@ -47,6 +47,13 @@ export type Expr =
    * numbers, both bound). Text that is not a dotted quad never matches.
    */
   | { readonly kind: 'ipv4_range'; readonly arg: Expr; readonly low: number; readonly high: number }
+  /**
+   * The network of a dotted-quad IPv4 address at prefix length `prefix` (0–32), as an unsigned
+   * 32-bit number; NULL for text that is not a dotted quad. IOC CIDR matching joins on it.
+   */
+  | { readonly kind: 'ipv4_network'; readonly arg: Expr; readonly prefix: number }
+  /** Lower-cased text (case-insensitive equality joins). */
+  | { readonly kind: 'lower'; readonly arg: Expr }
   /** The value under `key` (one top-level key, bound as a JSON path) of a JSON column, as text; NULL if absent. */
   | { readonly kind: 'json_field'; readonly column: string; readonly key: string }
   /** The value as a number, NULL where it is not one (for gt/gte/lt/lte on text). */
@@ -58,11 +65,16 @@ export type Expr =
   /** The `then` of the first `when` that holds, else `otherwise`. */
   | { readonly kind: 'case'; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr };
 
-export type TableName = 'events' | 'parse_failures' | 'detections';
+export type TableName = 'events' | 'parse_failures' | 'detections' | 'iocs';
 
 export interface SelectNode {
   readonly kind: 'select';
   readonly from: TableName;
+  /**
+   * An inner join. Column names are unique across the tables (the IOC table's are `ioc.*`), so
+   * references need no table qualifier.
+   */
+  readonly join?: { readonly table: TableName; readonly on: Expr };
   readonly columns: readonly { readonly expr: Expr; readonly as: string }[];
   readonly where?: Expr;
   readonly groupBy?: readonly Expr[];
@@ -110,6 +122,8 @@ export const like = (arg: Expr, pattern: readonly LikePart[], cased = false): Ex
 export const regex = (arg: Expr, pattern: string, flags: Partial<RegexFlags> = {}): Expr =>
   freeze({ kind: 'regex', arg, pattern, flags: freeze({ i: flags.i ?? false, m: flags.m ?? false, s: flags.s ?? false }) });
 export const ipv4Range = (arg: Expr, low: number, high: number): Expr => freeze({ kind: 'ipv4_range', arg, low, high });
+export const ipv4Network = (arg: Expr, prefix: number): Expr => freeze({ kind: 'ipv4_network', arg, prefix });
+export const lower = (arg: Expr): Expr => freeze({ kind: 'lower', arg });
 export const jsonField = (column: string, key: string): Expr => freeze({ kind: 'json_field', column, key });
 export const toNumber = (arg: Expr): Expr => freeze({ kind: 'to_number', arg });
 export const toText = (arg: Expr): Expr => freeze({ kind: 'to_text', arg });

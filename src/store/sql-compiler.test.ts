@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { and, caseWhen, coalesce, col, compare, count, epochMs, eq, exists, hour, ipv4Range, isIn, jsonField, like, not, isNull, regex, select, toNumber, toText, val, deleteFrom, type Expr } from './query-node.js';
+import { and, caseWhen, ipv4Network, lower, coalesce, col, compare, count, epochMs, eq, exists, hour, ipv4Range, isIn, jsonField, like, not, isNull, regex, select, toNumber, toText, val, deleteFrom, type Expr } from './query-node.js';
 import { compileQuery, duckdbDialect, isValidJsonKey, likePattern, standardDialect, testDialect } from './sql-compiler.js';
 
 const where = (e: Expr) => select({ from: 'events', columns: [{ expr: count(), as: 'n' }], where: e });
@@ -99,6 +99,17 @@ describe('compileQuery', () => {
     expect(sql.sql).toContain('(TRY_CAST("url.query" AS DOUBLE) > $3)');
     expect(sql.sql).toContain(`(CAST("source.port" AS VARCHAR) IS NOT NULL AND CAST(CAST("source.port" AS VARCHAR) AS VARCHAR) <> '')`);
     expect(() => compileQuery(where(ipv4Range(col('source.ip'), 0.5, 1)), duckdbDialect)).toThrow(/must be integers/);
+  });
+
+  it('renders joins and IPv4 networks in integer arithmetic per dialect, refusing bad prefixes', () => {
+    const node = select({ from: 'events', join: { table: 'iocs', on: and(eq(col('ioc.prefix'), val(24)), eq(ipv4Network(col('source.ip'), 24), col('ioc.network'))) }, columns: [{ expr: lower(col('url.domain')), as: 'd' }] });
+    const duck = compileQuery(node, duckdbDialect);
+    expect(duck.sql).toMatch(/^SELECT lower\("url.domain"\) AS "d" FROM "events" JOIN "iocs" ON /);
+    expect(duck.sql).toContain(' // 256) * 256)');
+    expect(duck.parameters).toEqual([24]);
+    expect(compileQuery(node, standardDialect).sql).toContain(' / 256) * 256)');
+    expect(compileQuery(where(eq(ipv4Network(col('source.ip'), 32), val(1))), duckdbDialect).sql).not.toContain('//');
+    expect(() => compileQuery(where(eq(ipv4Network(col('source.ip'), 33), val(1))), duckdbDialect)).toThrow(/0–32/);
   });
 
   it('freezes the new node kinds', () => {

@@ -27,6 +27,8 @@ export interface SqlDialect {
   regex(sql: string, pattern: string, flags: RegexFlags, bind: (value: Scalar) => string): string;
   /** TRUE when `sql` is a dotted-quad IPv4 address whose 32-bit number lies in `low`…`high` (placeholders). */
   ipv4InRange(sql: string, low: string, high: string): string;
+  /** The network number of a dotted quad at a prefix length (an integer literal we checked), NULL when `sql` is not one. */
+  ipv4Network(sql: string, prefix: number): string;
   /** Text under the JSON path placeholder `path` of a JSON column, NULL if absent. */
   jsonField(column: string, path: string): string;
   toNumber(sql: string): string;
@@ -82,6 +84,15 @@ const DOTTED_QUAD = `^${OCTET}([.]${OCTET}){3}$`;
 const ipv4Number = (sql: string): string =>
   `(${[1, 2, 3, 4].map((i) => `CAST(split_part(${sql}, '.', ${i}) AS BIGINT) * ${2 ** (8 * (4 - i))}`).join(' + ')})`;
 
+/**
+ * The address divided by the host part's size, times it — in integer arithmetic, whose operator is
+ * the engine's (`/` on integers is integer division in standard SQL, floating point in DuckDB).
+ */
+const networkOf = (number: string, prefix: number, intDiv = '/'): string => {
+  const hostSize = 2 ** (32 - prefix);
+  return hostSize === 1 ? number : `((${number} ${intDiv} ${hostSize}) * ${hostSize})`;
+};
+
 const flagLetters = (flags: RegexFlags, letters: readonly ('i' | 'm' | 's')[]): string => letters.filter((l) => flags[l]).join('');
 
 export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuery {
@@ -127,6 +138,11 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
       case 'ipv4_range':
         if (!Number.isInteger(e.low) || !Number.isInteger(e.high)) throw new WeerbaarError('INVALID_INPUT', `IPv4 range bounds must be integers: ${e.low}…${e.high}`);
         return dialect.ipv4InRange(expr(e.arg), bind(e.low), bind(e.high));
+      case 'ipv4_network':
+        if (!Number.isInteger(e.prefix) || e.prefix < 0 || e.prefix > 32) throw new WeerbaarError('INVALID_INPUT', `IPv4 prefix length must be 0–32: ${e.prefix}`);
+        return dialect.ipv4Network(expr(e.arg), e.prefix);
+      case 'lower':
+        return `lower(${expr(e.arg)})`;
       case 'json_field':
         if (!isValidJsonKey(e.key)) throw new InvalidJsonKeyError(e.key);
         return dialect.jsonField(ident(e.column), bind(`$."${e.key}"`));
@@ -144,6 +160,7 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
   };
   const selectSql = (s: SelectNode): string => {
     const parts = [`SELECT ${s.columns.map((c) => `${expr(c.expr)} AS ${ident(c.as)}`).join(', ')}`, `FROM ${ident(s.from)}`];
+    if (s.join) parts.push(`JOIN ${ident(s.join.table)} ON ${expr(s.join.on)}`);
     if (s.where) parts.push(`WHERE ${expr(s.where)}`);
     if (s.groupBy?.length) parts.push(`GROUP BY ${s.groupBy.map(expr).join(', ')}`);
     if (s.orderBy?.length) parts.push(`ORDER BY ${s.orderBy.map((o) => `${expr(o.expr)}${o.desc ? ' DESC' : ''}`).join(', ')}`);
@@ -174,6 +191,7 @@ export const standardDialect: SqlDialect = {
     return `(${sql} LIKE_REGEX ${bind(pattern)}${letters ? ` FLAG '${letters}'` : ''})`;
   },
   ipv4InRange: (sql, low, high) => `(${sql} LIKE_REGEX '${DOTTED_QUAD}' AND ${ipv4Number(sql)} BETWEEN ${low} AND ${high})`,
+  ipv4Network: (sql, prefix) => `(CASE WHEN ${sql} LIKE_REGEX '${DOTTED_QUAD}' THEN ${networkOf(ipv4Number(sql), prefix)} END)`,
   jsonField: (column, path) => `json_value(${column}, ${path})`,
   toNumber: (sql) => `CAST(${sql} AS DOUBLE PRECISION)`,
   toText: (sql) => `CAST(${sql} AS VARCHAR)`,
@@ -193,6 +211,7 @@ export const duckdbDialect: SqlDialect = {
   },
   ipv4InRange: (sql, low, high) =>
     `(regexp_full_match(${sql}, '${DOTTED_QUAD}') AND ${ipv4Number(sql).replaceAll('CAST(', 'TRY_CAST(')} BETWEEN ${low} AND ${high})`,
+  ipv4Network: (sql, prefix) => `(CASE WHEN regexp_full_match(${sql}, '${DOTTED_QUAD}') THEN ${networkOf(ipv4Number(sql).replaceAll('CAST(', 'TRY_CAST('), prefix, '//')} END)`,
   jsonField: (column, path) => `json_extract_string(${column}, ${path})`,
   toNumber: (sql) => `TRY_CAST(${sql} AS DOUBLE)`,
 };

@@ -75,6 +75,22 @@ const CsafProviderSchema = z
   })
   .strict();
 
+/**
+ * Our own scanners and collectors (NetScaler reference C3): their traffic and commands are in the
+ * evidence too, and must never be reported as the attacker's. Events from these source addresses
+ * (IPv4, IPv6 or IPv4 CIDR), with these exact user agents, or by these accounts are left out of
+ * every hunt and counted as such.
+ */
+export const OwnActivitySchema = z
+  .object({
+    source_ips: z.array(z.string().min(1)).default([]),
+    user_agents: z.array(z.string().min(1)).default([]),
+    users: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type OwnActivity = z.output<typeof OwnActivitySchema>;
+
 export const WorkspaceConfigSchema = z
   .object({
     weerbaar: z.literal(1, { message: 'must be 1 (the workspace format version)' }),
@@ -106,6 +122,7 @@ export const WorkspaceConfigSchema = z
     patch_policy: PatchPolicySchema.optional(),
     csaf_providers: z.array(CsafProviderSchema).optional(),
     scenario: z.string().optional(),
+    hunt: z.object({ own_activity: OwnActivitySchema.optional() }).strict().optional(),
   })
   .strict();
 
