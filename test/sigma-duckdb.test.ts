@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSigmaFiles, parseSigmaRule } from '../src/detection/parse-sigma.js';
 import { compileSigmaRule, type SigmaFieldMapping } from '../src/detection/sigma-compile.js';
+import { loadShippedPipelines, resolveLogsource } from '../src/detection/sigma-pipeline.js';
 import type { SigmaRule } from '../src/detection/sigma-rule.js';
 import type { EcsValues } from '../src/store/event-schema.js';
 import { DuckdbEventStore } from '../src/store/duckdb-event-store.js';
@@ -215,5 +216,32 @@ describe('SigmaHQ corpus on DuckDB', () => {
     expect(corpusFailures.length).toBe(EXPECTED_REASONS.reduce((n, c) => n + c.rules, 0));
     expect(executed + corpusFailures.length).toBe(corpusRules.length);
     expect(executed).toBeGreaterThanOrEqual(80);
+  });
+});
+
+describe('SigmaHQ corpus through the shipped YAML pipelines', () => {
+  it('compiles and runs the same rules with each rule\'s own pipeline mapping', async () => {
+    const pipelines = await loadShippedPipelines();
+    let served = 0;
+    let executed = 0;
+    const failures: string[] = [];
+    for (const rule of corpusRules) {
+      if (rule.kind !== 'detection') continue;
+      // Rules no pipeline serves (Cisco, DNS, Zeek …) are not applicable in a hunt; they still must compile.
+      const resolved = resolveLogsource(pipelines, rule.logsource);
+      if (resolved) served += 1;
+      const result = compileSigmaRule(rule, resolved?.mapping ?? {});
+      if (!result.ok) {
+        failures.push(result.reason);
+        continue;
+      }
+      await store.query(select({ from: 'events', columns: [{ expr: count(), as: 'n' }], where: result.where }));
+      executed += 1;
+    }
+    expect(failures).toEqual(corpusFailures.map((f) => f.reason));
+    expect(executed).toBe(corpusRules.length - corpusFailures.length);
+    // The pipelines serve exactly the log sources the built-in table served: web server, proxy, firewall.
+    const categories = new Set(['webserver', 'proxy', 'firewall']);
+    expect(served).toBe(corpusRules.filter((r) => r.kind === 'detection' && categories.has(r.logsource.category ?? '')).length);
   });
 });

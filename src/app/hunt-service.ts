@@ -6,6 +6,7 @@ import { type IocMatchReport, matchIocs } from '../detection/ioc-match.js';
 import type { IocSet } from '../detection/ioc-model.js';
 import { NETSCALER_LOG_RULES } from '../detection/netscaler-log-rules.js';
 import { readIocFile } from '../detection/read-ioc-file.js';
+import { type CorrelationFinding, correlate } from '../detection/sigma-correlation.js';
 import { loadSigmaDetections } from '../detection/sigma-detections.js';
 import { concurrencyRule, findConcurrency } from '../detection/session-concurrency.js';
 import { type RoamingFinding, findSessionRoaming, roamingRule } from '../detection/session-roaming.js';
@@ -14,6 +15,7 @@ import { isoUtc } from '../shared/time.js';
 import { col, max, select } from '../store/query-node.js';
 import { findings } from './advisory-service.js';
 import type { AppContext } from './app-context.js';
+import { type TriageReport, triageHunt } from './triage-service.js';
 
 /** `weerbaar hunt`: the built-in NetScaler pack plus given Sigma rules and IOC files over the event store. */
 
@@ -28,13 +30,18 @@ export interface IocFileReport {
 
 export interface HuntReport {
   readonly huntId: string;
-  readonly rules: { readonly builtin: number; readonly sigma: number };
+  /** Built-in log rules, Sigma rules, Sigma correlations, triage rules (R12–R20) that ran. */
+  readonly rules: { readonly builtin: number; readonly sigma: number; readonly correlations: number; readonly triage: number };
   /** Rules that could not be read or compiled, and rules whose log source this platform does not hold. */
   readonly failed: readonly { readonly file: string; readonly reason: string }[];
   readonly notApplicable: readonly { readonly rule: string; readonly reason: string }[];
   /** Rules the engine refused while running, with its reason. */
   readonly errors: readonly { readonly rule: string; readonly reason: string }[];
   readonly iocs: { readonly files: readonly IocFileReport[]; readonly matching: IocMatchReport | null };
+  /** Sigma correlations: how many ran, their hits (groups and windows), and what could not run. */
+  readonly correlations: { readonly rules: number; readonly findings: readonly Omit<CorrelationFinding, 'eventIds'>[]; readonly warnings: readonly { readonly rule: string; readonly reason: string }[] };
+  /** The host-artefact rules R12–R20 over collected trees (triage tarballs, added folders). */
+  readonly triage: TriageReport;
   /** `--since` as given, and whether it limited the hunt (a first `last` covers everything). */
   readonly since: { readonly text: string; readonly limited: boolean } | null;
   readonly detections: number;
@@ -45,6 +52,8 @@ export interface HuntReport {
 
 export interface HuntOptions {
   readonly rules?: readonly string[];
+  /** Sigma processing pipelines (YAML) applied after the shipped ones. */
+  readonly pipelines?: readonly string[];
   readonly iocs?: readonly string[];
   readonly since?: string;
   readonly onRule?: (done: number, total: number) => void;
@@ -55,15 +64,19 @@ const ISSUES_SHOWN = 5;
 export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<HuntReport> {
   const startedAt = isoUtc(app.clock());
   const since: Since | null = options.since === undefined ? null : parseSince(options.since);
-  const sigma = options.rules?.length ? await loadSigmaDetections(options.rules) : { rules: [], failed: [], notApplicable: [] };
+  const sigma = options.rules?.length
+    ? await loadSigmaDetections(options.rules, options.pipelines ? { pipelines: options.pipelines } : {})
+    : { rules: [], failed: [], notApplicable: [], correlations: { rules: [], bases: [] } };
   const iocSets = await readIocSets(options.iocs ?? []);
   const rules = [...NETSCALER_LOG_RULES, ...sigma.rules];
   const huntId = randomUUID();
   const store = await app.events();
   const lastEventId = Number((await store.query(select({ from: 'events', columns: [{ expr: max(col('event.id')), as: 'id' }] })))[0]?.['id'] ?? 0) || null;
-  const afterEventId = since?.kind === 'last' ? await previousHuntEnd(app) : null;
+  const previous = since?.kind === 'last' ? await previousHunt(app) : null;
+  const afterEventId = previous?.lastEventId ?? null;
   const scope = huntScope(since ? sinceScope(since, afterEventId) : null, ownActivity(app.workspace.config.hunt?.own_activity));
-  const fixRelation = fixRelationOf(await hostFixes(app));
+  const windows = await hostWindows(app);
+  const fixRelation = fixRelationOf(windows.fixes);
   const common = { fixRelation, ...(scope ? { scope } : {}) };
   const outcomes = await runRules(store, huntId, rules, { ...common, ...(options.onRule ? { onRule: options.onRule } : {}) });
   // Stateful rules run after the row rules, whose hits they build on (NS-R4 escalates on NS-R1).
@@ -79,21 +92,32 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
     return ids.length > 0 ? [concurrencyRule(ids, kind)] : [];
   });
   outcomes.push(...(await runRules(store, huntId, [...roamingRules, ...concurrencyRules], common)));
+  const correlation = await correlate(store, sigma.correlations.rules, sigma.correlations.bases);
+  outcomes.push(...(await runRules(store, huntId, correlation.rules, common)));
   const matching = iocSets.length > 0 ? await matchIocs(store, huntId, iocSets, common) : null;
+  const triage = await triageHunt(app, store, huntId, {
+    iocs: iocSets.flatMap((s) => s.items),
+    fixes: windows.fixes,
+    exposedSince: windows.exposedSince,
+    ...(previous ? { addedAfter: previous.finishedAt } : {}),
+    ...(since?.kind === 'time' ? { notBefore: since.at } : {}),
+  });
   const summary = await huntSummary(store, huntId);
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));
-  const detections = outcomes.reduce((n, o) => n + o.hits, 0) + (matching?.detections ?? 0);
+  const detections = outcomes.reduce((n, o) => n + o.hits, 0) + (matching?.detections ?? 0) + triage.findings;
   const roamingSessions = roaming.map(({ eventIds: _ids, ...rest }) => rest);
   // The row rules plus the stateful ones: NS-R4 and the two kinds of NS-R5.
   const builtin = NETSCALER_LOG_RULES.length + 3;
   const report: HuntReport = {
     huntId,
-    rules: { builtin, sigma: sigma.rules.length },
-    failed: sigma.failed,
+    rules: { builtin, sigma: sigma.rules.length, correlations: sigma.correlations.rules.length, triage: triage.rules.length },
+    failed: [...sigma.failed, ...correlation.failed.map((f) => ({ file: f.rule, reason: f.reason }))],
     notApplicable: sigma.notApplicable,
-    errors,
+    errors: [...errors, ...triage.errors.map((e) => ({ rule: e.rule, reason: `${e.tree}: ${e.reason}` }))],
     iocs: { files: iocSets.map(iocFileReport), matching },
-    since: since ? { text: since.text, limited: since.kind === 'time' || afterEventId !== null } : null,
+    correlations: { rules: sigma.correlations.rules.length, findings: correlation.findings.map(({ eventIds: _ids, ...rest }) => rest), warnings: correlation.warnings },
+    triage,
+    since: since ? { text: since.text, limited: since.kind === 'time' || previous !== null } : null,
     detections,
     summary,
     roamingSessions,
@@ -118,6 +142,9 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
       details: {
         builtin,
         sigma: sigma.rules.length,
+        correlations: sigma.correlations.rules.length,
+        triage: triage.rules.length,
+        collected_trees: triage.trees,
         failed: sigma.failed.length,
         not_applicable: sigma.notApplicable.length,
         errors: errors.length,
@@ -156,23 +183,28 @@ function iocFileReport(set: IocSet): IocFileReport {
   };
 }
 
-/** Where the previous hunt's events ended; null before the first hunt (then `last` means everything). */
-async function previousHuntEnd(app: AppContext): Promise<number | null> {
-  const previous = await app.store.db.selectFrom('hunt').select('last_event_id').orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
-  return previous?.last_event_id === undefined || previous.last_event_id === null ? null : Number(previous.last_event_id);
+/** Where the previous hunt's events ended and when it finished; null before the first hunt (then `last` means everything). */
+async function previousHunt(app: AppContext): Promise<{ lastEventId: number | null; finishedAt: string } | null> {
+  const previous = await app.store.db.selectFrom('hunt').select(['last_event_id', 'finished_at']).orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
+  if (!previous) return null;
+  return { lastEventId: previous.last_event_id === null ? null : Number(previous.last_event_id), finishedAt: previous.finished_at };
 }
 
 /**
- * When each asset's last vulnerability was fixed (its findings' exposure windows ended by a fix or
- * by disconnection), or null while any is open. Hosts in the logs are matched to assets by id.
+ * Per asset: when its last vulnerability was fixed (its findings' exposure windows ended by a fix
+ * or by disconnection), or null while any is open; and since when it was exposed. Hosts in the
+ * logs and collections are matched to assets by id.
  */
-async function hostFixes(app: AppContext): Promise<HostFixes> {
-  const byAsset = new Map<string, number | null>();
+async function hostWindows(app: AppContext): Promise<{ fixes: HostFixes; exposedSince: Map<string, number> }> {
+  const fixes = new Map<string, number | null>();
+  const exposedSince = new Map<string, number>();
   for (const finding of await findings(app)) {
     if (finding.window.start === null) continue;
+    const start = Date.parse(finding.window.start);
+    exposedSince.set(finding.asset, Math.min(exposedSince.get(finding.asset) ?? start, start));
     const end = finding.window.end === null ? null : Date.parse(finding.window.end);
-    const known = byAsset.get(finding.asset);
-    byAsset.set(finding.asset, known === null || end === null ? null : Math.max(known ?? end, end));
+    const known = fixes.get(finding.asset);
+    fixes.set(finding.asset, known === null || end === null ? null : Math.max(known ?? end, end));
   }
-  return byAsset;
+  return { fixes, exposedSince };
 }

@@ -139,3 +139,11 @@ export function fixRelationOf(fixes: HostFixes): Expr {
   }
   return whens.length === 0 ? val('UNKNOWN') : caseWhen(whens, val('UNKNOWN'));
 }
+
+/** The same tag for a detection made in JavaScript (the triage rules), at `time` on `host`. */
+export function fixRelationAt(fixes: HostFixes, host: string | null, time: number | null): string {
+  if (host === null || time === null || !fixes.has(host)) return 'UNKNOWN';
+  const fixedAt = fixes.get(host);
+  if (fixedAt === null || fixedAt === undefined) return 'UNPATCHED';
+  return time < fixedAt ? 'BEFORE' : 'AFTER';
+}

@@ -250,11 +250,11 @@ describe('compileSigmaRule', () => {
     });
   });
 
-  it('reports correlation rules as not supported yet', () => {
+  it('refuses correlation rules as row predicates (they run through correlate)', () => {
     const { rules } = parseSigmaRule(
       'c.yml',
       `title: base\nname: base\nlogsource:\n    category: webserver\ndetection:\n    s:\n        cs-method: GET\n    condition: s\n---\ntitle: many\ncorrelation:\n    type: event_count\n    rules: [base]\n    group-by: [c-ip]\n    timespan: 5m\n    condition:\n        gte: 10\n`,
     );
-    expect(compileSigmaRule(rules[1]!, MAPPING)).toEqual({ ok: false, reason: 'correlation rules (event_count) are not supported yet' });
+    expect(compileSigmaRule(rules[1]!, MAPPING)).toEqual({ ok: false, reason: 'correlation rules (event_count) are not a row predicate; they run through correlate (sigma-correlation.ts)' });
   });
 });

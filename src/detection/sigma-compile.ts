@@ -33,7 +33,7 @@ import { isValidIdentifier, isValidJsonKey } from '../store/sql-compiler.js';
 import type { ConditionNode } from './sigma-condition.js';
 import type { FieldCondition, PatternPart, SigmaDetection, SigmaModifier, SigmaRule, SigmaSearch, SigmaValue } from './sigma-rule.js';
 
-/** Sigma field name → events-table column. */
+/** Sigma field name → events-table column, or `weerbaar.fields.<key>` for a parsed field under another name. */
 export type SigmaFieldMapping = Readonly<Record<string, string>>;
 
 export type SigmaCompileResult = { readonly ok: true; readonly where: Expr } | { readonly ok: false; readonly reason: string };
@@ -62,9 +62,9 @@ interface Target {
   readonly numeric: boolean;
 }
 
-/** Compiles a detection rule; correlations, filters and features not done yet give a reason instead. */
+/** Compiles a detection rule; correlations (judged over windows elsewhere), filters and features not done yet give a reason instead. */
 export function compileSigmaRule(rule: SigmaRule, mapping: SigmaFieldMapping): SigmaCompileResult {
-  if (rule.kind === 'correlation') return { ok: false, reason: `correlation rules (${rule.correlation.type}) are not supported yet` };
+  if (rule.kind === 'correlation') return { ok: false, reason: `correlation rules (${rule.correlation.type}) are not a row predicate; they run through correlate (sigma-correlation.ts)` };
   if (rule.kind === 'filter') return { ok: false, reason: 'filter rules are not supported yet (they amend other rules)' };
   try {
     return { ok: true, where: compileDetection(rule.detection, mapping) };
@@ -120,9 +120,29 @@ function compileSearch(search: SigmaSearch, mapping: SigmaFieldMapping): Expr {
   }
 }
 
+/**
+ * The text of a Sigma field as a detection reads it (mapping, then `weerbaar.fields`): what a
+ * correlation groups and counts by, so that `group-by: c-ip` means the same column as `c-ip: …`.
+ */
+export function compileFieldText(field: string, mapping: SigmaFieldMapping): { readonly ok: true; readonly expr: Expr } | { readonly ok: false; readonly reason: string } {
+  try {
+    return { ok: true, expr: target(field, mapping).text };
+  } catch (error) {
+    if (error instanceof Unsupported) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
 function target(field: string | undefined, mapping: SigmaFieldMapping): Target {
   if (field === undefined) return { expr: col(MESSAGE_COLUMN), text: col(MESSAGE_COLUMN), numeric: false };
   const column = Object.hasOwn(mapping, field) ? mapping[field] : undefined;
+  // A pipeline may send a field to another key of the parsed fields: `weerbaar.fields.<key>`.
+  if (column?.startsWith(`${FIELDS_COLUMN}.`)) {
+    const key = column.slice(FIELDS_COLUMN.length + 1);
+    if (!isValidJsonKey(key)) throw new Unsupported(`mapping sends field "${field}" to an invalid parsed-field key ${JSON.stringify(key)}`);
+    const expr = jsonField(FIELDS_COLUMN, key);
+    return { expr, text: expr, numeric: false };
+  }
   if (column !== undefined) {
     if (!isValidIdentifier(column)) throw new Unsupported(`mapping sends field "${field}" to an invalid column name ${JSON.stringify(column)}`);
     const expr = col(column);

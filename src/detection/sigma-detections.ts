@@ -1,92 +1,145 @@
 import { resolve } from 'node:path';
 import { listFiles } from '../shared/file-tree.js';
 import { and, col, isIn } from '../store/query-node.js';
-import type { Confidence, DetectionRule } from './detection-rule.js';
+import type { DetectionRule } from './detection-rule.js';
 import { parseSigmaFiles } from './parse-sigma.js';
-import { type SigmaFieldMapping, compileSigmaRule } from './sigma-compile.js';
+import { compileSigmaRule } from './sigma-compile.js';
+import { type CorrelationBase, referencedOnly, sigmaRuleId, unsupportedCorrelation } from './sigma-correlation.js';
+import { type SigmaPipeline, describeLogsources, loadPipeline, loadShippedPipelines, resolveLogsource } from './sigma-pipeline.js';
+import type { SigmaCorrelationRule } from './sigma-rule.js';
+import { sigmaConfidence, sigmaVerdict } from './sigma-verdict.js';
 
 /**
- * Sigma rule files → detections the hunt can run, with every rule accounted for: loaded, failed to
- * parse (file, line, reason), failed to compile (reason), or not applicable (its log source has no
+ * Sigma rule files → what the hunt can run, with every rule accounted for: loaded, failed to parse
+ * (file, line, reason), failed to compile (reason), or not applicable (its log source has no
  * dataset in this platform). Nothing is skipped silently.
  *
- * The processing pipeline is, for now, one built-in field mapping from Sigma's web server, proxy and
- * firewall taxonomy to our ECS columns, and one log-source table; fields it does not name are read
- * from each event's parsed fields under the rule's own name (sigma-compile.ts). Sigma has no
- * verdicts: a Sigma hit is REVIEW, with the rule's level as confidence.
+ * Rule → pipeline → compile: the processing pipelines (sigma-pipeline.ts: the shipped YAML files
+ * plus the user's) say per log source which datasets hold its events and how Sigma's field names
+ * map to our columns; fields they do not name are read from each event's parsed fields under the
+ * rule's own name (sigma-compile.ts). Sigma has no verdicts: a hit is REVIEW (sigma-verdict.ts).
+ *
+ * Correlation rules come back apart (`correlations`), for `correlate` (sigma-correlation.ts) to run
+ * after the row rules. Rules a correlation references are only building blocks unless it says
+ * `generate: true`: they are in `correlations.bases` but not in `rules`.
  */
 
-export const SIGMA_FIELD_MAPPING: SigmaFieldMapping = Object.freeze({
-  'c-ip': 'source.ip',
-  'c-uri': 'url.original',
-  'c-uri-query': 'url.query',
-  'c-uri-stem': 'url.path',
-  'cs-uri': 'url.original',
-  'cs-uri-query': 'url.query',
-  'cs-uri-stem': 'url.path',
-  'cs-method': 'http.request.method',
-  'cs-host': 'url.domain',
-  'r-dns': 'url.domain',
-  'cs-referer': 'http.request.referrer',
-  'cs-referrer': 'http.request.referrer',
-  'cs-user-agent': 'user_agent.original',
-  'c-useragent': 'user_agent.original',
-  'sc-status': 'http.response.status_code',
-  'cs-version': 'http.version',
-  'sc-bytes': 'http.response.body.bytes',
-  src_ip: 'source.ip',
-  dst_ip: 'destination.ip',
-  src_port: 'source.port',
-  dst_port: 'destination.port',
-});
-
-/** Sigma log-source category → the datasets that carry such events. */
-export const SIGMA_LOGSOURCES: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  webserver: ['web.access', 'netscaler.httpaccess'],
-  proxy: ['network.flow'],
-  firewall: ['network.flow'],
-});
+export interface SigmaCorrelations {
+  /** Correlations that can run, inner ones (referenced by others) included. */
+  readonly rules: readonly SigmaCorrelationRule[];
+  /** Every compiled detection rule, for correlations to reference. */
+  readonly bases: readonly CorrelationBase[];
+}
 
 export interface SigmaLoad {
+  /** Detection rules that run on their own. */
   readonly rules: DetectionRule[];
+  readonly correlations: SigmaCorrelations;
   readonly failed: { readonly file: string; readonly reason: string }[];
   readonly notApplicable: { readonly rule: string; readonly reason: string }[];
 }
 
-const confidenceOf = (level: string | undefined): Confidence => (level === 'critical' || level === 'high' ? 'high' : level === 'medium' ? 'medium' : 'low');
+export interface SigmaLoadOptions {
+  /** User pipeline files, applied after the shipped ones (a later mapping of a field wins). */
+  readonly pipelines?: readonly string[];
+}
 
-export async function loadSigmaDetections(paths: readonly string[]): Promise<SigmaLoad> {
+/** The shipped pipelines followed by the user's; a bad user pipeline throws with file and line. */
+export async function sigmaPipelines(files: readonly string[] = []): Promise<SigmaPipeline[]> {
+  return [...(await loadShippedPipelines()), ...(await Promise.all(files.map((file) => loadPipeline(resolve(file)))))];
+}
+
+export async function loadSigmaDetections(paths: readonly string[], options: SigmaLoadOptions = {}): Promise<SigmaLoad> {
+  const pipelines = await sigmaPipelines(options.pipelines);
   const files = (await Promise.all(paths.map((p) => listFiles(resolve(p), (entry) => /\.ya?ml$/i.test(entry.name))))).flat();
   const parsed = await parseSigmaFiles(files, { collectAll: true });
   const failed = parsed.failed.map((f) => ({ file: f.file, reason: f.problems.map((p) => `${p.location.line ? `line ${p.location.line}: ` : ''}${p.reason}`).join('; ') }));
-  const rules: DetectionRule[] = [];
   const notApplicable: { rule: string; reason: string }[] = [];
+  const bases: CorrelationBase[] = [];
+  const correlations: SigmaCorrelationRule[] = [];
+  /** Why a referenced rule cannot run, so a correlation over it can say so. */
+  const unavailable = new Map<string, { notApplicable: boolean; reason: string }>();
+  const markUnavailable = (rule: { id?: string; name?: string }, entry: { notApplicable: boolean; reason: string }) => {
+    for (const key of [rule.id, rule.name]) if (key !== undefined) unavailable.set(key, entry);
+  };
   for (const rule of parsed.loaded) {
-    const name = rule.id ?? `${rule.file}:${rule.line}`;
-    if (rule.kind !== 'detection') {
-      notApplicable.push({ rule: name, reason: `${rule.kind} rules are not run yet` });
+    const name = sigmaRuleId(rule);
+    if (rule.kind === 'correlation') {
+      correlations.push(rule);
       continue;
     }
-    const datasets = rule.logsource.category ? SIGMA_LOGSOURCES[rule.logsource.category] : undefined;
-    if (!datasets) {
-      notApplicable.push({ rule: name, reason: `log source ${JSON.stringify(rule.logsource)} has no dataset here (web server, proxy and firewall logs are read)` });
+    if (rule.kind === 'filter') {
+      notApplicable.push({ rule: name, reason: 'filter rules are not run yet' });
       continue;
     }
-    const compiled = compileSigmaRule(rule, SIGMA_FIELD_MAPPING);
+    const resolved = resolveLogsource(pipelines, rule.logsource);
+    if (!resolved) {
+      const reason = `log source ${JSON.stringify(rule.logsource)} has no dataset here (the pipelines serve: ${describeLogsources(pipelines)})`;
+      notApplicable.push({ rule: name, reason });
+      markUnavailable(rule, { notApplicable: true, reason: `references "${name}", whose log source has no dataset here` });
+      continue;
+    }
+    const compiled = compileSigmaRule(rule, resolved.mapping);
     if (!compiled.ok) {
       failed.push({ file: rule.file, reason: `${name}: ${compiled.reason}` });
+      markUnavailable(rule, { notApplicable: false, reason: `references "${name}", which does not compile: ${compiled.reason}` });
       continue;
     }
-    rules.push({
-      id: name,
-      title: rule.title,
-      ruleset: 'sigma',
-      level: rule.level ?? 'medium',
-      verdict: 'REVIEW',
-      confidence: confidenceOf(rule.level),
-      rationale: rule.description ?? rule.title,
-      where: and(isIn(col('event.dataset'), datasets), compiled.where),
-    });
+    bases.push({ rule, where: and(isIn(col('event.dataset'), resolved.datasets), compiled.where), mapping: resolved.mapping });
   }
-  return { rules, failed, notApplicable };
+  const runnable = runnableCorrelations(correlations, unavailable);
+  for (const rule of correlations) {
+    const problem = runnable.problems.get(rule);
+    if (!problem) continue;
+    if (problem.notApplicable) notApplicable.push({ rule: sigmaRuleId(rule), reason: problem.reason });
+    else failed.push({ file: rule.file, reason: `${sigmaRuleId(rule)}: ${problem.reason}` });
+  }
+  // Building blocks of any correlation (runnable or not) stay building blocks: a correlation that
+  // cannot run is reported, and its parts do not turn into stand-alone detections instead.
+  const hidden = referencedOnly(bases.map((b) => b.rule), correlations);
+  const rules = bases.filter((b) => !hidden.has(b.rule)).map((b) => detectionOf(b));
+  return { rules, correlations: { rules: runnable.ok, bases }, failed, notApplicable };
+}
+
+function detectionOf({ rule, where }: CorrelationBase): DetectionRule {
+  return {
+    id: sigmaRuleId(rule),
+    title: rule.title,
+    ruleset: 'sigma',
+    level: rule.level ?? 'medium',
+    verdict: sigmaVerdict(rule.level),
+    confidence: sigmaConfidence(rule.level),
+    rationale: rule.description ?? rule.title,
+    where,
+  };
+}
+
+/** Correlations whose type is supported and whose references (transitively) can all run. */
+function runnableCorrelations(
+  correlations: readonly SigmaCorrelationRule[],
+  unavailable: ReadonlyMap<string, { notApplicable: boolean; reason: string }>,
+): { ok: SigmaCorrelationRule[]; problems: Map<SigmaCorrelationRule, { notApplicable: boolean; reason: string }> } {
+  const problems = new Map<SigmaCorrelationRule, { notApplicable: boolean; reason: string }>();
+  for (const rule of correlations) {
+    const reason = unsupportedCorrelation(rule, correlations);
+    if (reason) problems.set(rule, { notApplicable: false, reason });
+  }
+  // A correlation over one that cannot run cannot run either; repeat until nothing changes.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const rule of correlations) {
+      if (problems.has(rule)) continue;
+      for (const ref of rule.correlation.rules) {
+        const inner = correlations.find((c) => c.id === ref || c.name === ref);
+        const innerProblem = inner ? problems.get(inner) : undefined;
+        const problem = innerProblem ? { notApplicable: innerProblem.notApplicable, reason: `references correlation "${ref}", which cannot run: ${innerProblem.reason}` } : inner ? undefined : unavailable.get(ref);
+        if (problem) {
+          problems.set(rule, problem);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return { ok: correlations.filter((c) => !problems.has(c)), problems };
 }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -98,11 +98,27 @@ function isTar(path: string, head: Buffer): boolean {
 export async function addEvidence(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLocation, paths: readonly string[], options: EvidenceOptions = {}): Promise<AddedEvidence[]> {
   const results: AddedEvidence[] = [];
   for (const path of paths) {
-    for (const file of await listFiles(resolve(path))) {
-      results.push(...(await addFile(db, who, vault, file, options)));
+    const root = resolve(path);
+    // A folder is a collected tree like a tarball (`folder:<absolute path>` names it): its entries
+    // keep their relative paths and metadata for the triage rules.
+    const folder = (await stat(root)).isDirectory() ? `folder:${root}` : null;
+    const entries: Insertable<EvidenceEntryTable>[] = [];
+    for (const file of await listFiles(root)) {
+      const added = await addFile(db, who, vault, file, options);
+      results.push(...added);
+      if (folder && added[0]) {
+        const info = await stat(file);
+        entries.push({ container_sha256: folder, path: relative(root, file).split(sep).join('/'), type: 'file', sha256: added[0].sha256, size: info.size, mode: info.mode & 0o7777, owner: String(info.uid), mtime: isoUtc(info.mtime), link_target: null });
+      }
     }
+    await insertEntries(db, entries);
   }
   return results;
+}
+
+async function insertEntries(db: Kysely<CaseDatabase>, entries: readonly Insertable<EvidenceEntryTable>[]): Promise<void> {
+  // Re-adding the same tree records nothing new (its entries are already listed).
+  for (let i = 0; i < entries.length; i += 500) await db.insertInto('evidence_entry').values(entries.slice(i, i + 500)).onConflict((oc) => oc.doNothing()).execute();
 }
 
 async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLocation, file: string, options: EvidenceOptions): Promise<AddedEvidence[]> {
@@ -132,8 +148,7 @@ async function addFile(db: Kysely<CaseDatabase>, who: AuditActor, vault: VaultLo
     entries.push({ ...meta, type: 'file', sha256: added.sha256, link_target: null });
   }
   await done;
-  // Re-adding the same tarball records nothing new (its entries are already listed).
-  for (let i = 0; i < entries.length; i += 500) await db.insertInto('evidence_entry').values(entries.slice(i, i + 500)).onConflict((oc) => oc.doNothing()).execute();
+  await insertEntries(db, entries);
   return results;
 }
 

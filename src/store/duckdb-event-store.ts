@@ -109,9 +109,9 @@ export class DuckdbEventStore implements EventStore {
     }
   }
 
-  /** Through DuckDB's appender: reference rows are few (≤ hundreds of thousands) and already in memory. */
-  async insertRows(table: 'iocs', rows: readonly (readonly Scalar[])[]): Promise<number> {
-    const columns = IOC_COLUMNS;
+  /** Through DuckDB's appender: such rows are few (≤ hundreds of thousands) and already in memory. */
+  async insertRows(table: 'iocs' | 'detections', rows: readonly (readonly Scalar[])[]): Promise<number> {
+    const columns = table === 'iocs' ? IOC_COLUMNS : DETECTION_COLUMNS;
     let appender: DuckDBAppender | undefined;
     try {
       appender = await this.connection.createAppender(table);

@@ -30,10 +30,11 @@ export interface EventStore {
    */
   loadCsv(table: EventTable, csvPath: string, custody: BatchCustody): Promise<number>;
   /**
-   * Appends rows to a reference table (the IOC table); values in the order of its columns
-   * (IOC_COLUMNS), timestamps as epoch milliseconds. Returns the number of rows added.
+   * Appends rows built in JavaScript: the IOC table's indicators, and detections that come from
+   * files rather than events (the triage rules). Values in the order of the table's columns
+   * (IOC_COLUMNS, DETECTION_COLUMNS), timestamps as epoch milliseconds. Returns the rows added.
    */
-  insertRows(table: 'iocs', rows: readonly (readonly Scalar[])[]): Promise<number>;
+  insertRows(table: 'iocs' | 'detections', rows: readonly (readonly Scalar[])[]): Promise<number>;
   /** Runs a query node; timestamps must be selected through `epochMs`, integers come back as numbers. */
   query(node: QueryNode): Promise<Row[]>;
   /** Runs a statement node (insert-select, delete); returns the number of rows it changed. */
