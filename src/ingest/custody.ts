@@ -101,7 +101,8 @@ export async function addEvidence(db: Kysely<CaseDatabase>, who: AuditActor, vau
     const root = resolve(path);
     // A folder is a collected tree like a tarball (`folder:<absolute path>` names it): its entries
     // keep their relative paths and metadata for the triage rules.
-    const folder = (await stat(root)).isDirectory() ? `folder:${root}` : null;
+    // (A missing path is reported by listFiles with its reason.)
+    const folder = (await stat(root).then((s) => s.isDirectory(), () => false)) ? `folder:${root}` : null;
     const entries: Insertable<EvidenceEntryTable>[] = [];
     for (const file of await listFiles(root)) {
       const added = await addFile(db, who, vault, file, options);
