@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Baseline tools for the benchmarks, from Debian's packages: ripgrep (ingest), openssl (audit).
+# Baseline tools for the benchmarks, from Debian's packages: ripgrep (ingest, hunt), openssl (audit).
 set -euo pipefail
 missing=()
 command -v rg >/dev/null || missing+=(ripgrep)

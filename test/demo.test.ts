@@ -57,6 +57,13 @@ describe.each(engines)('the demo on $name', (engine) => {
     const gateway = coverage.find((c) => c.host === 'ns-gw-01' && c.dataset === 'netscaler.syslog')!;
     expect(gateway.gaps).toEqual([]);
     expect(run.stdout).toContain('Log coverage per source:');
+
+    // The hunt and the footprint attribute exactly the attack's own lines, line by line.
+    expect(run.stdout).toMatch(/Attribution, line by line against the attack's ground truth: (\d+) of \1 attacker lines found \(recall 100\.0%\), (\d+) of \2 attributed lines are the attacker's \(precision 100\.0%\)/);
+    const print = JSON.parse((await cli(['-w', ws, 'footprint', '--json'], { env })).stdout) as { entities: { kind: string; value: string }[] };
+    expect(print.entities.filter((e) => e.kind === 'address').map((e) => e.value).sort()).toEqual([attack.attackerIps.exploit, attack.attackerIps.hijack].sort());
+    expect(run.stdout).toMatch(/Key moments \(UTC\):\n.*vulnerable since/);
+    expect(run.stdout).toContain('first attempt (NS-R1)');
   });
 
   it('replaces an earlier demo but never another folder', async () => {

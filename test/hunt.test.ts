@@ -52,7 +52,7 @@ describe.each(engines)('hunt on $name', (engine) => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
     const hits = Object.fromEntries(report.summary.map((r) => [r.ruleId, `${r.verdict} ${r.hits}`]));
-    expect(hits).toEqual({ 'NS-R1': 'ATTEMPT 1', 'NS-R8': 'REVIEW 2', 'NS-R9': 'REVIEW 1', 'NS-R10': 'COMPROMISE 1' });
+    expect(hits).toEqual({ 'NS-R1': 'ATTEMPT 1', 'NS-R8-webshell': 'COMPROMISE 1', 'NS-R8': 'REVIEW 1', 'NS-R9': 'REVIEW 1', 'NS-R10': 'COMPROMISE 1' });
     expect(report.summary.find((r) => r.ruleId === 'NS-R1')?.first).toBe('2025-07-15T05:52:39.000Z');
     expect(report.errors).toEqual([]);
 

@@ -11,6 +11,10 @@ import type { AppContext } from './app-context.js';
 import { type TruthCheck, truthCheck as check } from './truth-check.js';
 import { addEvidencePaths, evidenceCoverage } from './evidence-service.js';
 import { type HuntReport, hunt } from './hunt-service.js';
+import { type Attribution, attributeAttack } from './demo-attribution.js';
+import { footprint, timeline } from './footprint-service.js';
+import type { Footprint } from '../detection/footprint.js';
+import { type TimelineEntry, keyMoments } from '../timeline/timeline.js';
 
 /**
  * The demo's evidence step: the scenario's logs are generated, each gateway's logs packed into a
@@ -27,6 +31,10 @@ export interface DemoEvidence {
   readonly coverage: SourceCoverage[];
   /** The built-in NetScaler log rules over the demo's evidence. */
   readonly hunt: HuntReport;
+  readonly footprint: Footprint;
+  /** The hunt judged line by line against the attack's truth. */
+  readonly attribution: Attribution;
+  readonly moments: readonly { readonly label: string; readonly entry: TimelineEntry }[];
   readonly checks: TruthCheck[];
 }
 
@@ -60,6 +68,15 @@ export async function collectDemoEvidence(
   await add([join(logs, 'apps'), join(logs, 'network')]);
   const coverage = await evidenceCoverage(app);
   const huntReport = await hunt(app);
+  const print = await footprint(app);
+  const tarballOf = (gateway: string) => join(triage, `${gateway}-triage.tgz`);
+  // Gateway logs went in as triage tarballs (entries relative to the gateway folder), the rest as folders.
+  const evidencePathOf = (path: string) => {
+    const m = /^gateway-([^/]+)\/(.*)$/.exec(path);
+    return m ? `${tarballOf(m[1]!)}!/${m[2]!}` : join(logs, path);
+  };
+  const attribution = await attributeAttack(app, generated.truth, print, evidencePathOf);
+  const moments = keyMoments(await timeline(app));
   const attempts = huntReport.summary.find((r) => r.ruleId === 'NS-R1');
   const checks = [
     ...(await checkEvidence(app, generated, coverage, failures)),
@@ -86,8 +103,22 @@ export async function collectDemoEvidence(
         connections: huntReport.summary.filter((r) => r.ruleId === 'NS-R4').reduce((n, r) => n + r.hits, 0),
       })),
     ),
+    check('attacker log lines attributed by the hunt and footprint: precision and recall', { precision: 1, recall: 1 }, { precision: attribution.precision, recall: attribution.recall }),
+    check(
+      'attacker footprint: addresses, hijacked session, victim account, shell',
+      {
+        addresses: [generated.truth.attackerIps.exploit, generated.truth.attackerIps.hijack].sort(),
+        sessions: [String(generated.truth.hijackedSession.sessionId)],
+        accounts: [generated.truth.hijackedSession.user],
+      },
+      {
+        addresses: print.entities.filter((e) => e.kind === 'address').map((e) => e.value).sort(),
+        sessions: print.entities.filter((e) => e.kind === 'session').map((e) => e.value),
+        accounts: print.entities.filter((e) => e.kind === 'account').map((e) => e.value),
+      },
+    ),
   ];
-  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, checks };
+  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, footprint: print, attribution, moments, checks };
 }
 
 async function checkEvidence(app: AppContext, generated: ScenarioLogsResult, coverage: readonly SourceCoverage[], failures: number): Promise<TruthCheck[]> {

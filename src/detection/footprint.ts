@@ -10,6 +10,8 @@ import { type Expr, and, col, count, epochMs, eq, exists, isIn, max, min, or, se
  *   detections give only their address: the user name of an attempt is attacker-supplied text
  *   (CitrixBleed-2 leaks memory into it), not an account. REVIEW and INFO give nothing until an
  *   analyst confirms an entity.
+ * - A COMPROMISE detection in the appliance's shell history gives its shell process (host, pid):
+ *   the attacker's other commands in that shell are theirs too (`id`, `uname -a` say nothing alone).
  * - Pivot: every event from a footprint address adds its session and user agent, and a successful
  *   login from it adds the account. Sessions are not pivoted back to addresses: a stolen session
  *   also carries its legitimate user's own connections.
@@ -18,15 +20,28 @@ import { type Expr, and, col, count, epochMs, eq, exists, isIn, max, min, or, se
  * First/last seen and event counts come from all events naming the entity, not only detections.
  */
 
-export type EntityKind = 'address' | 'session' | 'account' | 'user_agent';
-export const ENTITY_KINDS: readonly EntityKind[] = ['address', 'session', 'account', 'user_agent'];
+export type EntityKind = 'address' | 'session' | 'account' | 'user_agent' | 'process';
+export const ENTITY_KINDS: readonly EntityKind[] = ['address', 'session', 'account', 'user_agent', 'process'];
 
-const COLUMN: Readonly<Record<EntityKind, string>> = {
+/** The column naming each kind; a process is `<host> pid <pid>` on the appliance's shell log. */
+const COLUMN: Readonly<Record<Exclude<EntityKind, 'process'>, string>> = {
   address: 'source.ip',
   session: 'weerbaar.session_id',
   account: 'user.name',
   user_agent: 'user_agent.original',
 };
+
+export const processValue = (host: string, pid: number): string => `${host} pid ${pid}`;
+const PROCESS = /^(.*) pid (\d+)$/;
+
+/** Events of the footprint's shell processes: same host, same pid, in the shell history. */
+export function processEvents(values: readonly string[]): Expr | null {
+  const parts = values.flatMap((v) => {
+    const m = PROCESS.exec(v);
+    return m ? [and(eq(col('host.name'), val(m[1]!)), eq(col('process.pid'), val(Number(m[2]))))] : [];
+  });
+  return parts.length === 0 ? null : and(eq(col('event.dataset'), val('netscaler.shell')), or(...parts));
+}
 
 export interface FootprintEntity {
   readonly kind: EntityKind;
@@ -75,17 +90,20 @@ export async function deriveFootprint(store: EventStore, decisions: readonly Dec
         { expr: col('source.ip'), as: 'address' },
         { expr: col('weerbaar.session_id'), as: 'session' },
         { expr: col('user.name'), as: 'account' },
+        { expr: col('event.dataset'), as: 'dataset' },
       ],
       where: isIn(col('weerbaar.verdict'), ['COMPROMISE', 'ATTEMPT']),
-      groupBy: [col('rule.id'), col('weerbaar.verdict'), col('source.ip'), col('weerbaar.session_id'), col('user.name')],
+      groupBy: [col('rule.id'), col('weerbaar.verdict'), col('source.ip'), col('weerbaar.session_id'), col('user.name'), col('event.dataset')],
     }),
   );
+  for (const shell of await compromisedShells(store)) add('process', shell.value, 'detection', shell.rule);
   for (const d of detections) {
     const rule = String(d['rule']);
     add('address', d['address'], 'detection', rule);
     if (d['verdict'] === 'COMPROMISE') {
       add('session', d['session'], 'detection', rule);
-      add('account', d['account'], 'detection', rule);
+      // The appliance's shell runs as root: the shell process is the entity, not the local superuser.
+      if (d['dataset'] !== 'netscaler.shell') add('account', d['account'], 'detection', rule);
     }
   }
   const latest = latestDecisions(decisions);
@@ -133,10 +151,62 @@ export function latestDecisions(decisions: readonly Decision[]): Map<string, Dec
   return latest;
 }
 
+/** The shell processes (host, pid) of COMPROMISE detections in the shell history, with their rule. */
+async function compromisedShells(store: EventStore): Promise<{ value: string; rule: string }[]> {
+  const hits = await store.query(
+    select({
+      from: 'detections',
+      columns: [
+        { expr: col('weerbaar.evidence_sha256'), as: 'sha' },
+        { expr: col('log.offset'), as: 'offset' },
+        { expr: col('rule.id'), as: 'rule' },
+      ],
+      where: and(eq(col('weerbaar.verdict'), val('COMPROMISE')), eq(col('event.dataset'), val('netscaler.shell'))),
+      groupBy: [col('weerbaar.evidence_sha256'), col('log.offset'), col('rule.id')],
+      limit: 1000,
+    }),
+  );
+  if (hits.length === 0) return [];
+  const events = await store.query(
+    select({
+      from: 'events',
+      columns: [
+        { expr: col('host.name'), as: 'host' },
+        { expr: col('process.pid'), as: 'pid' },
+        { expr: col('weerbaar.evidence_sha256'), as: 'sha' },
+        { expr: col('log.offset'), as: 'offset' },
+      ],
+      where: or(...hits.map((h) => and(eq(col('weerbaar.evidence_sha256'), val(h['sha'] as string)), eq(col('log.offset'), val(Number(h['offset'])))))),
+    }),
+  );
+  const ruleOf = new Map(hits.map((h) => [`${String(h['sha'])}@${String(h['offset'])}`, String(h['rule'])]));
+  return events.filter((e) => e['host'] !== null && e['pid'] !== null).map((e) => ({ value: processValue(String(e['host']), Number(e['pid'])), rule: ruleOf.get(`${String(e['sha'])}@${String(e['offset'])}`) ?? '' }));
+}
+
 /** First/last seen and event count per entity: one grouped query per kind. */
 async function seenStats(store: EventStore, entities: readonly { kind: EntityKind; value: string }[], scope?: Expr): Promise<Map<string, { first: string | null; last: string | null; events: number }>> {
   const stats = new Map<string, { first: string | null; last: string | null; events: number }>();
+  const processes = entities.filter((e) => e.kind === 'process').map((e) => e.value);
+  const shellEvents = processEvents(processes);
+  if (shellEvents) {
+    const rows = await store.query(
+      select({
+        from: 'events',
+        columns: [
+          { expr: col('host.name'), as: 'host' },
+          { expr: col('process.pid'), as: 'pid' },
+          { expr: epochMs(min(col('@timestamp'))), as: 'first' },
+          { expr: epochMs(max(col('@timestamp'))), as: 'last' },
+          { expr: count(), as: 'events' },
+        ],
+        where: scope ? and(shellEvents, scope) : shellEvents,
+        groupBy: [col('host.name'), col('process.pid')],
+      }),
+    );
+    for (const r of rows) stats.set(key('process', processValue(String(r['host']), Number(r['pid']))), { first: iso(r['first']), last: iso(r['last']), events: Number(r['events']) });
+  }
   for (const kind of ENTITY_KINDS) {
+    if (kind === 'process') continue;
     const values = entities.filter((e) => e.kind === kind).map((e) => e.value);
     if (values.length === 0) continue;
     const column = col(COLUMN[kind]);

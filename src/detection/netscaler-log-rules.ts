@@ -10,6 +10,13 @@ import { HTTPACCESS_RULES } from './httpaccess-rules.js';
  * anchored matching is a known bug of older tools), and bound as parameters like every other value.
  */
 
+/**
+ * PHP (`<?php`, `<?=`) redirected or tee'd into a web root, or a shell copied and given the setuid
+ * bit. Dot-all: a multi-line command (printf '<?php\n…' > …) is one event.
+ */
+const WEBSHELL_WRITE =
+  '(<\\?php|<\\?=).*(>|\\btee\\b)\\s*(-a\\s+)?["\']?/(var/)?(netscaler|vpn)/|cp\\s+/(usr/)?bin/(ba)?sh\\s+\\S+.*chmod\\s+(\\+s|u\\+s|[2467][0-7]{3})';
+
 const contains = (column: string, text: string) => like(col(column), [{ kind: 'anyRun' }, { kind: 'text', text }, { kind: 'anyRun' }]);
 
 export const NETSCALER_LOG_RULES: readonly DetectionRule[] = Object.freeze([
@@ -37,6 +44,17 @@ export const NETSCALER_LOG_RULES: readonly DetectionRule[] = Object.freeze([
     where: and(eq(col('event.dataset'), val('netscaler.syslog')), regex(col('user.name'), '`|\\$\\(|\\$\\{IFS\\}|\\|\\s*sh\\b|%60|%24%28')),
   },
   {
+    id: 'NS-R8-webshell',
+    title: 'Shell command writing a script or a shell into the appliance',
+    ruleset: 'netscaler',
+    level: 'critical',
+    verdict: 'COMPROMISE',
+    confidence: 'high',
+    rationale:
+      'PHP written into a web root, or a shell copied and made setuid: no administrator does this on a NetScaler. The reference puts shell history at "REVIEW or COMPROMISE by list"; these commands are the list.',
+    where: and(eq(col('event.dataset'), val('netscaler.shell')), eq(col('event.action'), val('shell_command')), regex(col('process.command_line'), WEBSHELL_WRITE, { s: true })),
+  },
+  {
     id: 'NS-R8',
     title: 'Shell command of a known post-exploitation kind',
     ruleset: 'netscaler',
@@ -52,6 +70,8 @@ export const NETSCALER_LOG_RULES: readonly DetectionRule[] = Object.freeze([
         'ldapsearch|LDAPTLS_REQCERT|/flash/nsconfig/keys|\\.F[12]\\.key|openssl (des3|base64 -d|s_client)|cp /(usr/)?bin/(ba)?sh|chmod (\\+s|[0-7]?[4-7][0-7]{3}|u\\+s)|echo <\\?php|<\\?php|tee /netscaler/portal|python3? -c|base64 -d|b(64|85)decode|zlib\\.decompress|touch -t|apachectl graceful|httpd -k restart|kill -HUP|nsshutdown -R|/var/tmp/sh|tar -czvf - /var/tmp|whoami$',
       ),
       not(regex(col('process.command_line'), '^\\s*(z?grep|find)\\s')),
+      // Those NS-R8-webshell calls a compromise are not listed twice.
+      not(regex(col('process.command_line'), WEBSHELL_WRITE, { s: true })),
     ),
   },
   {

@@ -275,17 +275,18 @@ export function attackEvents(plan: AttackPlan): { ns: NsEvent[]; lines: Map<stri
   };
   let spcb = 48_000_000 + session.id % 1_000_000;
   for (const a of plan.aaa) {
-    ns.push({ t: a.t - 1_000, pri: 135, ppe: a.ppe, fm: 'SSLLOG SSL_HANDSHAKE_SUCCESS', body: sslHandshake({ spcb: spcb++, clientIp: plan.ips.exploit, clientPort: 40_000 + (a.t % 20_000), vserver, ms: 40 + (a.t % 90) }) });
-    ns.push({ t: a.t, pri: 135, ppe: a.ppe, fm: 'AAA Message', body: aaaBody(a.username) });
+    ns.push({ t: a.t - 1_000, pri: 135, ppe: a.ppe, fm: 'SSLLOG SSL_HANDSHAKE_SUCCESS', body: sslHandshake({ spcb: spcb++, clientIp: plan.ips.exploit, clientPort: 40_000 + (a.t % 20_000), vserver, ms: 40 + (a.t % 90) }), attack: 'exploit-handshake' });
+    ns.push({ t: a.t, pri: 135, ppe: a.ppe, fm: 'AAA Message', body: aaaBody(a.username), attack: 'exploit-attempt' });
   }
   const common = { user: victim.user, loginIp: session.loginIp, sessionId: session.id, vserver };
   const first = plan.hijackHttp[0]?.t ?? session.login;
-  ns.push({ t: first - 2_000, pri: 135, ppe: session.ppe, fm: 'SSLLOG SSL_HANDSHAKE_SUCCESS', body: sslHandshake({ spcb, clientIp: plan.ips.hijack, clientPort: 51_000 + (first % 9_000), vserver, ms: 61 }) });
-  for (const h of plan.hijackHttp) ns.push({ t: h.t, pri: 134, ppe: session.ppe, fm: 'SSLVPN HTTPREQUEST', body: httpRequest({ ...common, t: h.t, request: h.request }) });
+  ns.push({ t: first - 2_000, pri: 135, ppe: session.ppe, fm: 'SSLLOG SSL_HANDSHAKE_SUCCESS', body: sslHandshake({ spcb, clientIp: plan.ips.hijack, clientPort: 51_000 + (first % 9_000), vserver, ms: 61 }), attack: 'hijack-handshake' });
+  for (const h of plan.hijackHttp) ns.push({ t: h.t, pri: 134, ppe: session.ppe, fm: 'SSLVPN HTTPREQUEST', body: httpRequest({ ...common, t: h.t, request: h.request }), attack: 'hijack-request' });
   for (const c of plan.hijackTcp) {
     ns.push({
       t: c.end, pri: 134, ppe: session.ppe, fm: 'SSLVPN TCPCONNSTAT',
       body: tcpConnStat({ ...common, natIp: session.vpnIp, source: `${plan.ips.hijack}:${c.port}`, destination: c.destination, start: c.start, end: c.end, send: c.send, recv: c.recv }),
+      attack: 'hijack-connection',
     });
   }
   const host = gw;
@@ -293,22 +294,23 @@ export function attackEvents(plan: AttackPlan): { ns: NsEvent[]; lines: Map<stri
     const text = shellLine({ t: s.t, host, shell: 'bash', pid: s.pid, user: 'root', tty: '/dev/pts/3', text: shellCommand(s.command) });
     const done = shellLine({ t: s.t + 400, host, shell: 'bash', pid: s.pid, user: 'root', tty: '/dev/pts/3', text: 'return_code="0"' });
     for (const name of ['bash.log', 'notice.log']) {
-      add(gatewayLog(gw, name), { t: s.t, s: text, lines: physicalLines(s.command) });
-      add(gatewayLog(gw, name), { t: s.t + 400, s: done });
+      add(gatewayLog(gw, name), { t: s.t, s: text, lines: physicalLines(s.command), attack: 'shell' });
+      add(gatewayLog(gw, name), { t: s.t + 400, s: done, attack: 'shell' });
     }
   }
   for (const w of plan.web) {
-    add(gatewayLog(gw, 'httpaccess.log'), { t: w.t, s: httpAccess({ t: w.t, client: w.client, vserver, pid: 69_000 + (w.t % 400), request: w.request, status: w.status, size: w.size, agent: w.request.includes('.php') ? 'python-requests/2.32.3' : EXPLOIT_AGENT, micros: 2_000 + (w.t % 90_000) }) });
+    add(gatewayLog(gw, 'httpaccess.log'), { t: w.t, s: httpAccess({ t: w.t, client: w.client, vserver, pid: 69_000 + (w.t % 400), request: w.request, status: w.status, size: w.size, agent: w.request.includes('.php') ? 'python-requests/2.32.3' : EXPLOIT_AGENT, micros: 2_000 + (w.t % 90_000) }), attack: 'exploit-request' });
   }
-  for (const e of plan.httpErrors) add(gatewayLog(gw, 'httperror.log'), { t: e.t, s: `${e.text}\n` });
+  for (const e of plan.httpErrors) add(gatewayLog(gw, 'httperror.log'), { t: e.t, s: `${e.text}\n`, attack: 'command-output' });
   for (const r of plan.reads) {
     add(auditPath(r.system), {
       t: r.t,
       s: auditLine({ t: r.t, system: r.system, user: victim.user, session: r.session, ip: session.vpnIp, action: r.action, recordType: r.action === 'login' ? 'session' : RECORD_TYPE[r.category], recordId: r.recordId, bytes: r.bytes, outcome: 'success' }),
+      attack: 'data-access',
     });
   }
   const tr = plan.transfer;
-  add(PROXY_PATH, { t: tr.t, s: proxyRow({ t: tr.t, device: tr.device, src: tr.src, srcPort: tr.srcPort, dst: tr.dst, dstPort: tr.dstPort, protocol: 'https', out: tr.bytesOut, in: tr.bytesIn, action: 'allowed', user: tr.user, url: tr.url }) });
+  add(PROXY_PATH, { t: tr.t, s: proxyRow({ t: tr.t, device: tr.device, src: tr.src, srcPort: tr.srcPort, dst: tr.dst, dstPort: tr.dstPort, protocol: 'https', out: tr.bytesOut, in: tr.bytesIn, action: 'allowed', user: tr.user, url: tr.url }), attack: 'exfiltration' });
   return { ns, lines };
 }
 

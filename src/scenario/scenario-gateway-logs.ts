@@ -129,6 +129,8 @@ export class VpnSession implements Activity {
         ...common, clientIp: forced?.clientIp ?? this.source, start: spec.start, end: t, connections: this.connections + extra.connections,
         send: this.send + extra.send, recv: this.recv + extra.recv, http: this.http + extra.http, method,
       }),
+      // The hijacked session times out after the attacker's last use: its LOGOUT names the attacker's address.
+      ...(forced ? { attack: 'hijack-logout' as const } : {}),
     });
     return true;
   }

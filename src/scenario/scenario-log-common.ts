@@ -270,13 +270,33 @@ export interface NsEvent {
   readonly fm: string;
   /** Everything after `<logid> 0 :` (a leading space included). */
   readonly body: string;
+  /** Set on the attack's own lines: what part of the attack wrote it (the ground truth's line list). */
+  readonly attack?: AttackLineKind;
 }
+
+/**
+ * The parts of the attack that leave lines in the logs. `hijack-request`: the stolen session's
+ * HTTPREQUEST lines, which NetScaler logs with the session's (the victim's) login address.
+ */
+export type AttackLineKind =
+  | 'exploit-attempt'
+  | 'exploit-handshake'
+  | 'exploit-request'
+  | 'hijack-connection'
+  | 'hijack-handshake'
+  | 'hijack-request'
+  | 'hijack-logout'
+  | 'shell'
+  | 'command-output'
+  | 'data-access'
+  | 'exfiltration';
 
 /** A complete line (or several physical lines, `lines` of them) for any other source. */
 export interface LineEvent {
   readonly t: number;
   readonly s: string;
   readonly lines?: number;
+  readonly attack?: AttackLineKind;
 }
 
 /** The body of an SSLVPN TCPCONNSTAT line. */

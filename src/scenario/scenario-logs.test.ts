@@ -59,6 +59,34 @@ describe('the scenario logs', () => {
     result = await generate(20250716);
   });
 
+  it('lists every line the attack wrote, at the right place in the right file', async () => {
+    const { attackLines } = result.truth;
+    const expected: Record<string, RegExp> = {
+      'exploit-attempt': /AAA Message .*Authentication is rejected for /,
+      'exploit-handshake': new RegExp(`SSL_HANDSHAKE_SUCCESS .*${result.truth.attackerIps.exploit.replaceAll('.', '\\.')}`),
+      'exploit-request': new RegExp(`^${result.truth.attackerIps.exploit.replaceAll('.', '\\.')} `),
+      'hijack-connection': new RegExp(`TCPCONNSTAT .*Source ${result.truth.attackerIps.hijack.replaceAll('.', '\\.')}:`),
+      'hijack-handshake': new RegExp(`SSL_HANDSHAKE_SUCCESS .*${result.truth.attackerIps.hijack.replaceAll('.', '\\.')}`),
+      'hijack-logout': new RegExp(`LOGOUT .*SessionId: ${result.truth.hijackedSession.sessionId} .*Client_ip ${result.truth.attackerIps.hijack.replaceAll('.', '\\.')} `),
+      'hijack-request': new RegExp(`HTTPREQUEST .*SessionId: ${result.truth.hijackedSession.sessionId}\\b`),
+      shell: /bash\[\d+\]: root on \/dev\/pts\/3 (shell_command=|return_code=)/,
+      'command-output': /^(sh|cat): /,
+      'data-access': /^\{/,
+      exfiltration: new RegExp(result.truth.transfer.dst.replaceAll('.', '\\.')),
+    };
+    const files = new Map<string, string[]>();
+    for (const a of attackLines) {
+      if (!files.has(a.path)) files.set(a.path, await lines(result.dir, a.path));
+      expect(files.get(a.path)![a.line - 1], `${a.kind} at ${a.path}:${a.line}`).toMatch(expected[a.kind]!);
+    }
+    const kinds = (kind: string) => attackLines.filter((a) => a.kind === kind).length;
+    expect(kinds('exploit-attempt')).toBe(result.truth.aaaAttempts.count);
+    expect(kinds('hijack-connection')).toBe(result.truth.hijackedSession.tcpConnections);
+    // Each shell command and its return code, in bash.log and notice.log alike.
+    expect(kinds('shell')).toBe(result.truth.shellCommands.length * 4);
+    expect(new Set(attackLines.map((a) => `${a.path}:${a.line}`)).size).toBe(attackLines.length);
+  });
+
   it('writes the same tree for the same seed and a different one for another seed', async () => {
     const again = await generate(20250716);
     const other = await generate(7);
@@ -196,7 +224,7 @@ describe('the scenario logs', () => {
   });
 
   it('derives the same attack truth without writing anything', () => {
-    const { files: _files, ...truth } = result.truth;
+    const { files: _files, attackLines: _lines, ...truth } = result.truth;
     expect(attackGroundTruth(generateScenario(20250716))).toEqual(truth);
   });
 

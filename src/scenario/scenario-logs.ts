@@ -9,6 +9,7 @@ import { WorkPeriod, categoryUse } from './scenario-app-logs.js';
 import { type AttackGroundTruth, type AttackPlan, attackEvents, attackPlan, hijackTotals, inGap, truthOf } from './scenario-attack.js';
 import { AdminSession, VpnSession, changeEvents, newsyslogLine, systemHour } from './scenario-gateway-logs.js';
 import {
+  type AttackLineKind,
   type Activity, DAY_MS, type EventSink, GATEWAY_NET, HOUR_MS, LOG_DAYS, LOG_END_MS, LOG_START_MS, type LineEvent, type NsEvent,
   PROXY_HEADER, PROXY_PATH, SERVER_ADDRESS, type StaffMember, VPN_POOL_PREFIX, auditPath, auditedSystems, bsdLocal, gatewayLog,
   generateStaff, localClock, logSeed, nsTime, staffHome,
@@ -59,6 +60,8 @@ export interface ScenarioLogFile {
 
 export interface ScenarioLogsTruth extends AttackGroundTruth {
   readonly files: Readonly<Record<string, { readonly lines: number; readonly bytes: number }>>;
+  /** Every line the attack wrote: file (relative, as in `files`), 1-based line, which part of the attack. */
+  readonly attackLines: readonly { readonly path: string; readonly line: number; readonly kind: AttackLineKind }[];
 }
 
 export interface ScenarioLogsResult {
@@ -153,7 +156,9 @@ class ChunkWriter {
 class RotatingLog {
   current: ChunkWriter;
   rotatedBytes = 0;
-  private readonly segments: { gz: string; lines: number; bytes: number; done: Promise<void> }[] = [];
+  private readonly segments: { writer: ChunkWriter; gz: string; lines: number; bytes: number; done: Promise<void> }[] = [];
+  /** Where each writer's lines ended up (`ns.log`, `ns.log.N.gz`), known after `finish`. */
+  readonly finalPath = new Map<ChunkWriter, string>();
 
   constructor(private readonly path: string) {
     this.current = new ChunkWriter(path);
@@ -167,7 +172,7 @@ class RotatingLog {
     const gz = `${plain}.gz`;
     const done = pipeline(createReadStream(plain), createGzip({ level: 4 }), createWriteStream(gz)).then(() => unlink(plain));
     done.catch(() => undefined);
-    this.segments.push({ gz, lines: old.lines, bytes: old.bytes, done });
+    this.segments.push({ writer: old, gz, lines: old.lines, bytes: old.bytes, done });
     this.rotatedBytes += old.bytes;
     this.current = new ChunkWriter(this.path);
   }
@@ -176,9 +181,11 @@ class RotatingLog {
     await this.current.close();
     await Promise.all(this.segments.map((s) => s.done));
     const out = [{ path: this.path, lines: this.current.lines, bytes: this.current.bytes }];
+    this.finalPath.set(this.current, this.path);
     const n = this.segments.length;
     for (const [k, segment] of this.segments.entries()) {
       const target = `${this.path}.${n - 1 - k}.gz`;
+      this.finalPath.set(segment.writer, target);
       await rename(segment.gz, target);
       out.push({ path: target, lines: segment.lines, bytes: segment.bytes });
     }
@@ -225,6 +232,9 @@ export async function writeScenarioLogs(scenario: Scenario, dir: string, options
   writers.get(PROXY_PATH)!.write(`${PROXY_HEADER}\n`);
   writers.get(PROXY_PATH)!.lines = 1;
   const rotateBytes = options.rotateBytes ?? Math.max(64 * 1024, staffCount * 15_000);
+
+  // The attack's own lines as written: the truth for judging the hunt line by line.
+  const planted: { writer: ChunkWriter; line: number; kind: AttackLineKind }[] = [];
 
   // Hour buckets.
   let slice = 0;
@@ -279,7 +289,8 @@ export async function writeScenarioLogs(scenario: Scenario, dir: string, options
       const writer = nsWriter(gateway);
       const { nsip } = GATEWAY_NET[gateway]!;
       let logId = logIds.get(gateway)!;
-      for (const e of events) {
+      for (const [i, e] of events.entries()) {
+        if (e.attack) planted.push({ writer, line: writer.lines + i + 1, kind: e.attack });
         logId += 1 + (envelope.next() < 0.2 ? 1 : 0);
         const roll = envelope.next();
         const stamp = nsTime(e.t);
@@ -300,6 +311,7 @@ export async function writeScenarioLogs(scenario: Scenario, dir: string, options
       const gap = file === plan.gap.file;
       for (const e of events) {
         if (gap && inGap(plan, e.t)) continue;
+        if (e.attack) planted.push({ writer, line: writer.lines + 1, kind: e.attack });
         writer.write(e.s);
         writer.lines += e.lines ?? 1;
       }
@@ -334,7 +346,9 @@ export async function writeScenarioLogs(scenario: Scenario, dir: string, options
     files.push({ path, bytes: (await stat(d.path)).size, uncompressedBytes: d.bytes, lines: d.lines });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const truth: ScenarioLogsTruth = { ...truthOf(plan), files: Object.fromEntries(files.map((f) => [f.path, { lines: f.lines, bytes: f.bytes }])) };
+  const relative = (path: string) => path.slice(dir.length + 1).split('\\').join('/');
+  const attackLines = planted.map((p) => ({ path: relative(rotating.finalPath.get(p.writer) ?? p.writer.path), line: p.line, kind: p.kind }));
+  const truth: ScenarioLogsTruth = { ...truthOf(plan), files: Object.fromEntries(files.map((f) => [f.path, { lines: f.lines, bytes: f.bytes }])), attackLines };
   return {
     dir,
     staff: staffCount,

@@ -121,8 +121,13 @@ export function keyMoments(entries: readonly TimelineEntry[]): { label: string; 
     if (entry) moments.push({ label, entry });
   };
   first('vulnerable since', (e) => e.timestamp_desc === 'Exposure Start');
-  first('first exploitation attempt', (e) => e.verdict === 'ATTEMPT');
-  first('first sign of compromise', (e) => e.verdict === 'COMPROMISE');
+  // The first hit of every rule that attributes (ATTEMPT, COMPROMISE): each is a chapter of the story.
+  const rules = new Set<string>();
+  for (const e of entries) {
+    if (e.kind !== 'detection' || (e.verdict !== 'ATTEMPT' && e.verdict !== 'COMPROMISE') || e.rule === null || rules.has(e.rule)) continue;
+    rules.add(e.rule);
+    moments.push({ label: `first ${e.verdict === 'ATTEMPT' ? 'attempt' : 'compromise'} (${e.rule})`, entry: e });
+  }
   for (const e of entries) if (e.kind === 'session') moments.push({ label: `footprint session ${e.session ?? ''} (until ${e.end ?? '?'})`, entry: e });
   for (const e of entries) if (e.timestamp_desc === 'Patch Installed') moments.push({ label: `patched (${e.host ?? ''})`, entry: e });
   first('first attacker activity after the fix', (e) => e.fix_relation === 'AFTER' && (e.verdict === 'COMPROMISE' || e.verdict === 'ATTEMPT'));

@@ -101,11 +101,22 @@ function summary(report: DemoReport): string[] {
     'Log coverage per source:',
     ...coverageLines(report.evidence.coverage).map((l) => `  ${l}`),
     '',
-    'Hunt (built-in NetScaler log rules):',
+    'Hunt (built-in NetScaler log rules, triage rules over the collected trees):',
     ...formatTable(
       ['RULE', 'VERDICT', 'HITS', 'BEFORE FIX', 'AFTER FIX', 'FIRST (UTC)', 'LAST (UTC)', 'TITLE'],
       report.evidence.hunt.summary.map((r) => [r.ruleId, r.verdict, String(r.hits), String(r.beforeFix), String(r.afterFix), r.first?.slice(0, 19) ?? '-', r.last?.slice(0, 19) ?? '-', r.title]),
     ).map((l) => `  ${l}`),
+    '',
+    'Attacker footprint:',
+    ...formatTable(
+      ['KIND', 'VALUE', 'VIA', 'FIRST (UTC)', 'LAST (UTC)', 'EVENTS'],
+      report.evidence.footprint.entities.map((e) => [e.kind, e.value, e.via, e.first?.slice(0, 19) ?? '-', e.last?.slice(0, 19) ?? '-', String(e.events)]),
+    ).map((l) => `  ${l}`),
+    attributionLine(report.evidence.attribution),
+    ...report.evidence.attribution.notJudged.map((n) => `  not judged here: ${n.lines} ${n.kind} lines (${n.reason})`),
+    '',
+    'Key moments (UTC):',
+    ...report.evidence.moments.map((m) => `  ${m.entry.datetime.slice(0, 19).replace('T', ' ')}  ${m.label}: ${m.entry.message.slice(0, 110)}`),
     '',
     `Audit log: ${report.audit.entries} entries, signed checkpoint at #${report.checkpoint.treeSize} (root ${report.checkpoint.rootHash.slice(0, 16)}…), ` +
       (report.audit.ok ? 'verified' : `FAILED at entry #${report.audit.firstBadSeq ?? '?'}`),
@@ -122,4 +133,14 @@ function summary(report: DemoReport): string[] {
     `  weerbaar -w ${report.workspace} audit verify`,
   ];
   return lines;
+}
+
+function attributionLine(a: DemoReport['evidence']['attribution']): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return (
+    `Attribution, line by line against the attack's ground truth: ${a.correct} of ${a.truth} attacker lines found (recall ${pct(a.recall)}), ` +
+    `${a.correct} of ${a.attributed} attributed lines are the attacker's (precision ${pct(a.precision)})` +
+    (a.missed.length > 0 ? `; missed e.g. ${a.missed.join(', ')}` : '') +
+    (a.extra.length > 0 ? `; wrongly attributed e.g. ${a.extra.join(', ')}` : '')
+  );
 }
