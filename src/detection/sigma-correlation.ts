@@ -4,7 +4,7 @@ import type { DetectionRule } from './detection-rule.js';
 import { type SigmaFieldMapping, compileFieldText } from './sigma-compile.js';
 import { type Occurrence, type WindowHit, type WindowType, evaluateWindows } from './sigma-correlation-window.js';
 import type { CorrelationType, SigmaCorrelationRule, SigmaDetectionRule } from './sigma-rule.js';
-import { sigmaConfidence, sigmaVerdict } from './sigma-verdict.js';
+import { sigmaDetectionRule, sigmaRuleId } from './sigma-verdict.js';
 
 /**
  * Sigma correlation rules (spec v2.1 `event_count`, `value_count`, `temporal`, `temporal_ordered`)
@@ -77,9 +77,6 @@ export interface CorrelateOptions {
 const SUPPORTED: ReadonlySet<CorrelationType> = new Set(['event_count', 'value_count', 'temporal', 'temporal_ordered']);
 const DEFAULT_MAX_EVENTS = 1_000_000;
 
-/** The id a Sigma rule is reported under (as loadSigmaDetections names base rules). */
-export const sigmaRuleId = (rule: { readonly id?: string; readonly name?: string; readonly file: string; readonly line: number }): string =>
-  rule.id ?? rule.name ?? `${rule.file}:${rule.line}`;
 
 const refersTo = (ref: string, rule: { readonly id?: string; readonly name?: string }) => ref === rule.id || ref === rule.name;
 
@@ -313,14 +310,5 @@ export function correlationRule(rule: SigmaCorrelationRule, findings: readonly C
   const c = rule.correlation;
   const ids = [...new Set(findings.flatMap((f) => f.eventIds))].sort((a, b) => a - b);
   const by = c.groupBy.length > 0 ? ` per ${c.groupBy.join(', ')}` : '';
-  return {
-    id: sigmaRuleId(rule),
-    title: rule.title,
-    ruleset: 'sigma',
-    level: rule.level ?? 'medium',
-    verdict: sigmaVerdict(rule.level),
-    confidence: sigmaConfidence(rule.level),
-    rationale: `${rule.description ?? rule.title} (Sigma ${c.type} over ${c.timespan}${by}: ${findings.length} ${findings.length === 1 ? 'hit' : 'hits'})`,
-    where: isIn(col('event.id'), ids),
-  };
+  return sigmaDetectionRule(rule, isIn(col('event.id'), ids), `${rule.description ?? rule.title} (Sigma ${c.type} over ${c.timespan}${by}: ${findings.length} ${findings.length === 1 ? 'hit' : 'hits'})`);
 }

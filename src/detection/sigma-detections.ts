@@ -4,10 +4,10 @@ import { and, col, isIn } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
 import { parseSigmaFiles } from './parse-sigma.js';
 import { compileSigmaRule } from './sigma-compile.js';
-import { type CorrelationBase, referencedOnly, sigmaRuleId, unsupportedCorrelation } from './sigma-correlation.js';
+import { type CorrelationBase, referencedOnly, unsupportedCorrelation } from './sigma-correlation.js';
 import { type SigmaPipeline, describeLogsources, loadPipeline, loadShippedPipelines, resolveLogsource } from './sigma-pipeline.js';
 import type { SigmaCorrelationRule } from './sigma-rule.js';
-import { sigmaConfidence, sigmaVerdict } from './sigma-verdict.js';
+import { sigmaDetectionRule, sigmaRuleId } from './sigma-verdict.js';
 
 /**
  * Sigma rule files → what the hunt can run, with every rule accounted for: loaded, failed to parse
@@ -102,16 +102,7 @@ export async function loadSigmaDetections(paths: readonly string[], options: Sig
 }
 
 function detectionOf({ rule, where }: CorrelationBase): DetectionRule {
-  return {
-    id: sigmaRuleId(rule),
-    title: rule.title,
-    ruleset: 'sigma',
-    level: rule.level ?? 'medium',
-    verdict: sigmaVerdict(rule.level),
-    confidence: sigmaConfidence(rule.level),
-    rationale: rule.description ?? rule.title,
-    where,
-  };
+  return sigmaDetectionRule(rule, where, rule.description ?? rule.title);
 }
 
 /** Correlations whose type is supported and whose references (transitively) can all run. */
