@@ -47,7 +47,7 @@ export interface HuntReport {
   readonly detections: number;
   readonly summary: readonly HuntSummaryRow[];
   /** NS-R4: sessions used from a network they never logged in from. */
-  readonly roamingSessions: readonly Omit<RoamingFinding, 'eventIds'>[];
+  readonly roamingSessions: readonly Omit<RoamingFinding, 'where'>[];
 }
 
 export interface HuntOptions {
@@ -83,8 +83,8 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
   // They judge whole sessions, so they read every event; the scope limits what they report.
   const roaming = await findSessionRoaming(store, huntId);
   const roamingRules = [true, false].flatMap((escalated) => {
-    const ids = roaming.filter((f) => f.escalated === escalated).flatMap((f) => f.eventIds);
-    return ids.length > 0 ? [roamingRule(ids, escalated)] : [];
+    const judged = roaming.filter((f) => f.escalated === escalated);
+    return judged.length > 0 ? [roamingRule(judged, escalated)] : [];
   });
   const concurrency = await findConcurrency(store);
   const concurrencyRules = (['user-networks', 'shared-ip'] as const).flatMap((kind) => {
@@ -105,7 +105,7 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
   const summary = await huntSummary(store, huntId);
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));
   const detections = outcomes.reduce((n, o) => n + o.hits, 0) + (matching?.detections ?? 0) + triage.findings;
-  const roamingSessions = roaming.map(({ eventIds: _ids, ...rest }) => rest);
+  const roamingSessions = roaming.map(({ where: _where, ...rest }) => rest);
   // The row rules plus the stateful ones: NS-R4 and the two kinds of NS-R5.
   const builtin = NETSCALER_LOG_RULES.length + 3;
   const report: HuntReport = {

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import type { EventStore } from '../store/event-store.js';
-import { and, col, epochMs, eq, isIn, isNull, not, select, val } from '../store/query-node.js';
+import type { EventStore, Row } from '../store/event-store.js';
+import { type Expr, and, col, count, epochMs, eq, isIn, isNull, min, not, or, select, val } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
 
 /**
@@ -17,8 +17,9 @@ import type { DetectionRule } from './detection-rule.js';
  *    CitrixBleed-2 attempts (NS-R1) in the 24 hours before the first roam.
  * Sessions whose LOGIN lies outside the logs are not judged here (no login address to compare).
  *
- * Stateful, so code rather than a row predicate: the session events are read once (sorted by the
- * engine), judged here, and the roaming events copied into `detections` by their ids.
+ * Stateful, so code rather than a row predicate: the engine groups the session events by session
+ * and source address, the judgement is made here on those groups, and the roaming connections are
+ * copied into `detections` by a predicate naming their sessions and addresses.
  */
 
 const CONNECTIONS = ['sslvpn.tcpconnstat', 'sslvpn.udpflowstat', 'sslvpn.icastart', 'sslvpn.icaend_connstat'];
@@ -42,30 +43,40 @@ export interface RoamingFinding {
   readonly user: string;
   readonly loginIp: string;
   readonly roamedTo: readonly string[];
-  readonly eventIds: readonly number[];
+  /** Connection events from the roamed-to addresses. */
+  readonly connections: number;
   readonly firstRoam: number;
   readonly escalated: boolean;
+  /** Selects those connection events (for the detections). */
+  readonly where: Expr;
 }
 
-/** Judges the sessions; NS-R1 hits of hunt `huntId` (already run) decide the escalation. */
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const same = (column: string, value: string | null): Expr => (value === null ? isNull(col(column)) : eq(col(column), val(value)));
+
+/**
+ * Judges the sessions; NS-R1 hits of hunt `huntId` (already run) decide the escalation. The engine
+ * aggregates: JavaScript sees one row per login and one per (session, source address), never
+ * the connection events themselves, so memory follows the number of sessions, not of events.
+ */
 export async function findSessionRoaming(store: EventStore, huntId: string): Promise<RoamingFinding[]> {
-  const rows = await store.query(
-    select({
-      from: 'events',
-      columns: [
-        { expr: col('event.id'), as: 'id' },
-        { expr: col('host.name'), as: 'host' },
-        { expr: col('weerbaar.session_id'), as: 'session' },
-        { expr: col('user.name'), as: 'user' },
-        { expr: col('event.action'), as: 'action' },
-        { expr: col('source.ip'), as: 'ip' },
-        { expr: col('network.forwarded_ip'), as: 'xff' },
-        { expr: epochMs(col('@timestamp')), as: 't' },
-      ],
-      where: and(eq(col('event.dataset'), val('netscaler.syslog')), not(isNull(col('weerbaar.session_id'))), isIn(col('event.action'), ['sslvpn.login', ...CONNECTIONS])),
-      orderBy: [{ expr: col('@timestamp') }],
-    }),
-  );
+  const keyColumns = ['host.name', 'weerbaar.session_id', 'user.name', 'source.ip', 'network.forwarded_ip'];
+  const grouped = (actions: readonly string[]) =>
+    store.query(
+      select({
+        from: 'events',
+        columns: [
+          ...keyColumns.map((name, i) => ({ expr: col(name), as: `k${i}` })),
+          { expr: epochMs(min(col('@timestamp'))), as: 't' },
+          { expr: count(), as: 'n' },
+        ],
+        where: and(eq(col('event.dataset'), val('netscaler.syslog')), not(isNull(col('weerbaar.session_id'))), isIn(col('event.action'), actions)),
+        groupBy: keyColumns.map((name) => col(name)),
+        orderBy: [{ expr: epochMs(min(col('@timestamp'))) }],
+      }),
+    );
+  const logins = await grouped(['sslvpn.login']);
+  const connections = await grouped(CONNECTIONS);
   const attempts = await store.query(
     select({
       from: 'detections',
@@ -73,35 +84,53 @@ export async function findSessionRoaming(store: EventStore, huntId: string): Pro
       where: and(eq(col('rule.id'), val('NS-R1')), eq(col('weerbaar.hunt_id'), val(huntId))),
     }),
   );
+  const sessionKey = (r: Row) => `${String(r['k0'])}\u0000${String(r['k1'])}\u0000${String(r['k2'])}`;
+  const addressOf = (r: Row) => text(r['k3']) ?? text(r['k4']);
   const loginNetworks = new Set<string>();
-  const sessions = new Map<string, { host: string; session: string; user: string; loginIp: string | null; connections: { id: number; ip: string; t: number }[] }>();
-  for (const r of rows) {
-    const key = `${String(r['host'])}\u0000${String(r['session'])}\u0000${String(r['user'])}`;
-    let s = sessions.get(key);
-    if (!s) sessions.set(key, (s = { host: String(r['host'] ?? ''), session: String(r['session']), user: String(r['user'] ?? ''), loginIp: null, connections: [] }));
-    const ip = typeof r['ip'] === 'string' && r['ip'] !== '' ? r['ip'] : typeof r['xff'] === 'string' ? r['xff'] : null;
-    if (r['action'] === 'sslvpn.login') {
-      if (ip) {
-        s.loginIp ??= ip;
-        const network = networkOf(ip);
-        if (network) loginNetworks.add(network);
-      }
-    } else if (ip) s.connections.push({ id: Number(r['id']), ip, t: Number(r['t']) });
+  const loginIp = new Map<string, string>();
+  for (const r of logins) {
+    const ip = addressOf(r);
+    if (!ip) continue;
+    // Rows come in time order: the first login of a session gives its address.
+    if (!loginIp.has(sessionKey(r))) loginIp.set(sessionKey(r), ip);
+    const network = networkOf(ip);
+    if (network) loginNetworks.add(network);
+  }
+  const roams = new Map<string, Row[]>();
+  for (const r of connections) {
+    const ip = addressOf(r);
+    const login = loginIp.get(sessionKey(r));
+    if (!ip || !login || ip === login || loginNetworks.has(networkOf(ip) ?? ip)) continue;
+    roams.set(sessionKey(r), [...(roams.get(sessionKey(r)) ?? []), r]);
   }
   const findings: RoamingFinding[] = [];
-  for (const s of sessions.values()) {
-    if (!s.loginIp) continue;
-    const roams = s.connections.filter((c) => c.ip !== s.loginIp && !loginNetworks.has(networkOf(c.ip) ?? c.ip));
-    if (roams.length === 0) continue;
-    const firstRoam = Math.min(...roams.map((c) => c.t));
-    const escalated = attempts.some((a) => a['host'] === s.host && Number(a['t']) <= firstRoam && firstRoam - Number(a['t']) <= DAY);
-    findings.push({ host: s.host, sessionId: s.session, user: s.user, loginIp: s.loginIp, roamedTo: [...new Set(roams.map((c) => c.ip))].sort(), eventIds: roams.map((c) => c.id), firstRoam, escalated });
+  for (const [key, rows] of roams) {
+    const first = rows[0]!;
+    const host = String(first['k0'] ?? '');
+    const firstRoam = Math.min(...rows.map((r) => Number(r['t'])));
+    const escalated = attempts.some((a) => a['host'] === host && Number(a['t']) <= firstRoam && firstRoam - Number(a['t']) <= DAY);
+    const where = and(
+      eq(col('event.dataset'), val('netscaler.syslog')),
+      isIn(col('event.action'), CONNECTIONS),
+      or(...rows.map((r) => and(...keyColumns.map((name, i) => same(name, text(r[`k${i}`])))))),
+    );
+    findings.push({
+      host,
+      sessionId: String(first['k1']),
+      user: String(first['k2'] ?? ''),
+      loginIp: loginIp.get(key)!,
+      roamedTo: [...new Set(rows.map(addressOf).filter((ip): ip is string => ip !== null))].sort(),
+      connections: rows.reduce((n, r) => n + Number(r['n']), 0),
+      firstRoam,
+      escalated,
+      where,
+    });
   }
   return findings;
 }
 
-/** The rule as the hunt reports it; `where` selects the judged events by id. */
-export function roamingRule(eventIds: readonly number[], escalated: boolean): DetectionRule {
+/** The rule as the hunt reports it; `where` selects the roaming connections of the judged sessions. */
+export function roamingRule(findings: readonly RoamingFinding[], escalated: boolean): DetectionRule {
   return {
     id: 'NS-R4',
     title: 'VPN session used from a network it never logged in from (possible session hijack)',
@@ -112,6 +141,6 @@ export function roamingRule(eventIds: readonly number[], escalated: boolean): De
     rationale: escalated
       ? 'The session roamed to a network with no login by anyone, within a day after CitrixBleed-2 attempts on the same appliance: a stolen session token in use.'
       : 'The session roamed to a network with no login by anyone: a stolen session token, or a user behind an unusual network.',
-    where: isIn(col('event.id'), eventIds),
+    where: or(...findings.map((f) => f.where)),
   };
 }
