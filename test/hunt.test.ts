@@ -85,9 +85,9 @@ describe.each(engines)('hunt on $name', (engine) => {
     const sigma = report.summary.filter((r) => r.ruleId === '2f7a1c2e-0000-4000-8000-000000000001');
     expect(sigma.map((r) => `${r.verdict} ${r.hits} ${r.first}`)).toEqual(['REVIEW 1 2025-07-15T06:00:00.000Z']);
     const text = await cli(['-w', t.ws, 'hunt', '--rules', rules], { env: t.env });
-    // Built-in: the row rules plus the stateful NS-R4 and the two kinds of NS-R5; the added log
+    // Built-in: the row rules plus the stateful NS-R2, NS-R4 and the two kinds of NS-R5; the added log
     // folder is a collected tree, so the eight triage rules without IOCs ran over it too.
-    const builtin = NETSCALER_LOG_RULES.length + 3;
+    const builtin = NETSCALER_LOG_RULES.length + 4;
     expect(text.stdout).toContain(`${builtin + 8 + 1} rules run (${builtin} built-in log rules, 8 triage, 1 Sigma, 0 Sigma correlations), 1 failed, 1 not applicable, 0 refused by the engine`);
   });
 

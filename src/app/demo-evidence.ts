@@ -86,6 +86,12 @@ export async function collectDemoEvidence(
       { hits: generated.truth.aaaAttempts.count, first: `${generated.truth.windows.aaa.first.slice(0, 19)}.000Z` },
       { hits: attempts?.hits ?? 0, first: attempts?.first ?? null },
     ),
+    // Every exploit request is a POST to /p/u/doAuthentication.do, in one burst: context, not a verdict.
+    check(
+      'CitrixBleed-2 probe burst in httpaccess.log (NS-R2, INFO)',
+      { hits: generated.truth.aaaAttempts.count, verdict: 'INFO' },
+      { hits: huntReport.summary.find((r) => r.ruleId === 'NS-R2')?.hits ?? 0, verdict: huntReport.summary.find((r) => r.ruleId === 'NS-R2')?.verdict ?? null },
+    ),
     // The planted attack lies wholly before the gateway's upgrade: every hit is tagged BEFORE the fix.
     check(
       'attack detections tagged before the gateway fix',

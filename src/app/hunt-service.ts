@@ -5,6 +5,7 @@ import { type Since, huntScope, ownActivity, parseSince, sinceScope } from '../d
 import { type IocMatchReport, matchIocs } from '../detection/ioc-match.js';
 import type { IocSet } from '../detection/ioc-model.js';
 import { NETSCALER_LOG_RULES } from '../detection/netscaler-log-rules.js';
+import { findProbeBursts, probeBurstRule } from '../detection/auth-probe-burst.js';
 import { readIocFile } from '../detection/read-ioc-file.js';
 import { type CorrelationFinding, correlate } from '../detection/sigma-correlation.js';
 import { loadSigmaDetections } from '../detection/sigma-detections.js';
@@ -91,7 +92,9 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
     const ids = concurrency.filter((f) => f.kind === kind).flatMap((f) => f.eventIds);
     return ids.length > 0 ? [concurrencyRule(ids, kind)] : [];
   });
-  outcomes.push(...(await runRules(store, huntId, [...roamingRules, ...concurrencyRules], common)));
+  const probes = await findProbeBursts(store);
+  const probeRules = probes.length > 0 ? [probeBurstRule(probes)] : [];
+  outcomes.push(...(await runRules(store, huntId, [...roamingRules, ...concurrencyRules, ...probeRules], common)));
   const correlation = await correlate(store, sigma.correlations.rules, sigma.correlations.bases);
   outcomes.push(...(await runRules(store, huntId, correlation.rules, common)));
   const matching = iocSets.length > 0 ? await matchIocs(store, huntId, iocSets, common) : null;
@@ -106,8 +109,8 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));
   const detections = outcomes.reduce((n, o) => n + o.hits, 0) + (matching?.detections ?? 0) + triage.findings;
   const roamingSessions = roaming.map(({ where: _where, ...rest }) => rest);
-  // The row rules plus the stateful ones: NS-R4 and the two kinds of NS-R5.
-  const builtin = NETSCALER_LOG_RULES.length + 3;
+  // The row rules plus the stateful ones: NS-R2 bursts, NS-R4 and the two kinds of NS-R5.
+  const builtin = NETSCALER_LOG_RULES.length + 4;
   const report: HuntReport = {
     huntId,
     rules: { builtin, sigma: sigma.rules.length, correlations: sigma.correlations.rules.length, triage: triage.rules.length },
