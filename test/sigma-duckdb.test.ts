@@ -168,6 +168,22 @@ describe('compiled Sigma rules on DuckDB', () => {
     expect(await matches(one('cmd|windash|contains', `' -n '`))).toEqual(['e4']);
   });
 
+  it('matches a long value list (one regex alternation) exactly as the values one by one (LIKE)', async () => {
+    const lists: [string, string[]][] = [
+      ['c-uri|contains', ['%2F', 'b_c', 'ADMIN', '(', '.+', 'x$', '\\\\']],
+      ['c-uri|startswith', ['/a', '/ADMIN/', '/a?2', '*b']],
+      ['c-uri|endswith', ['c', 'b_c', '?', 'login.php']],
+      ['c-uri', ['/a%2Fb_c', '/a?2Fb?c', '/admin/*', '*']],
+      ['cs-method|cased', ['GET', 'get', 'POST', 'PUT']],
+    ];
+    for (const [key, values] of lists) {
+      const yaml = (list: string[]) => `    selection:\n        ${key}:\n${list.map((v) => `            - '${v}'\n`).join('')}    condition: selection\n`;
+      const one = (await Promise.all(values.map((v) => matches(yaml([v]))))).flat();
+      expect(one.length, `${key}: the fixture must give the list something to match`).toBeGreaterThan(0);
+      expect(await matches(yaml(values)), `${key}: ${values.join(' ')}`).toEqual([...new Set(one)].sort());
+    }
+  });
+
   it('binds hostile values: they match literally and change nothing', async () => {
     expect(await matches(one('c-uri', `"x'); DROP TABLE events; --"`))).toEqual([]);
     expect(await matches(one('c-uri|contains', `"\\\\'%_"`))).toEqual([]);

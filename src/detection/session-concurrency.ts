@@ -1,5 +1,5 @@
-import type { EventStore, Row } from '../store/event-store.js';
-import { type Expr, and, coalesce, col, compare, epochMs, eq, isIn, isNull, not, or, select, val } from '../store/query-node.js';
+import type { EventStore } from '../store/event-store.js';
+import { and, coalesce, col, count, countDistinct, epochMs, eq, isIn, isNull, not, select, val } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
 import { networkOf } from './session-roaming.js';
 
@@ -12,8 +12,8 @@ import { networkOf } from './session-roaming.js';
  * X-Forwarded-For, as in session-roaming.ts. Both are REVIEW: context for NS-R1/R4, not a verdict.
  *
  * The window is inclusive: events exactly ten minutes apart are concurrent. The engine sorts the
- * events by (key, time, id) and hands them over in pages (keyset pagination), and the window
- * slides over one key at a time, so memory is one page plus one window, whatever the log volume.
+ * events by (key, time, id) and hands them over in batches of whole keys, and the window slides
+ * over one key at a time, so memory is one batch plus one window, whatever the log volume.
  */
 
 export type ConcurrencyKind = 'user-networks' | 'shared-ip';
@@ -135,7 +135,7 @@ export function detectConcurrency(events: Iterable<ConcurrencyEvent>, kind: Conc
   return findings;
 }
 
-const PAGE = 20_000;
+const PAGE = 200_000;
 
 /** Both kinds over the store's SSLVPN LOGIN and TCPCONNSTAT events. */
 export async function findConcurrency(store: EventStore, options: { pageSize?: number } = {}): Promise<ConcurrencyFinding[]> {
@@ -148,10 +148,16 @@ export async function findConcurrency(store: EventStore, options: { pageSize?: n
   return findings;
 }
 
-/** The events ordered by (key, time, id), one page per query; each page starts after the last row. */
+/**
+ * The events of the keys that can reach the threshold, ordered by (key, time, id). The engine
+ * first counts per key how many distinct addresses (users) it ever had: a user with one address,
+ * an address with fewer than ten users can never fire, and most keys are such. The rest are read
+ * in batches of whole keys of about `pageSize` events each — one scan per batch, not per page.
+ */
 async function* sessionEvents(store: EventStore, kind: ConcurrencyKind, pageSize: number): AsyncGenerator<ConcurrencyEvent> {
   const address = coalesce(col('source.ip'), col('network.forwarded_ip'));
   const key = kind === 'user-networks' ? col('user.name') : address;
+  const counted = kind === 'user-networks' ? address : col('user.name');
   const t = epochMs(col('@timestamp'));
   const id = col('event.id');
   const scope = and(
@@ -161,12 +167,16 @@ async function* sessionEvents(store: EventStore, kind: ConcurrencyKind, pageSize
     not(isNull(col('user.name'))),
     not(isNull(address)),
   );
-  let after: Row | null = null;
-  for (;;) {
-    let where: Expr = scope;
-    if (after) {
-      const [k, at, i] = [val(after['key'] ?? null), val(after['t'] ?? null), val(after['id'] ?? null)];
-      where = and(scope, or(compare('>', key, k), and(eq(key, k), or(compare('>', t, at), and(eq(t, at), compare('>', id, i))))));
+  const keys = await store.query(
+    select({ from: 'events', columns: [{ expr: key, as: 'key' }, { expr: countDistinct(counted), as: 'values' }, { expr: count(), as: 'events' }], where: scope, groupBy: [key], orderBy: [{ expr: key }] }),
+  );
+  const candidates = keys.filter((k) => Number(k['values']) >= CONCURRENCY_THRESHOLDS[kind]);
+  for (let i = 0; i < candidates.length; ) {
+    const batch: string[] = [];
+    let events = 0;
+    while (i < candidates.length && (batch.length === 0 || events + Number(candidates[i]!['events']) <= pageSize)) {
+      batch.push(String(candidates[i]!['key']));
+      events += Number(candidates[i++]!['events']);
     }
     const rows = await store.query(
       select({
@@ -174,18 +184,14 @@ async function* sessionEvents(store: EventStore, kind: ConcurrencyKind, pageSize
         columns: [
           { expr: id, as: 'id' },
           { expr: t, as: 't' },
-          { expr: key, as: 'key' },
           { expr: col('user.name'), as: 'user' },
           { expr: address, as: 'ip' },
         ],
-        where,
+        where: and(scope, isIn(key, batch)),
         orderBy: [{ expr: key }, { expr: t }, { expr: id }],
-        limit: pageSize,
       }),
     );
     for (const r of rows) yield concurrencyEvent(kind, { id: Number(r['id']), t: Number(r['t']), user: String(r['user']), ip: String(r['ip']) });
-    if (rows.length < pageSize) return;
-    after = rows.at(-1)!;
   }
 }
 

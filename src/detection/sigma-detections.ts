@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { listFiles } from '../shared/file-tree.js';
-import { and, col, isIn } from '../store/query-node.js';
+import { and, caseWhen, col, isIn, val } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
 import { parseSigmaFiles } from './parse-sigma.js';
 import { compileSigmaRule } from './sigma-compile.js';
@@ -85,7 +85,11 @@ export async function loadSigmaDetections(paths: readonly string[], options: Sig
       markUnavailable(rule, { notApplicable: false, reason: `references "${name}", which does not compile: ${compiled.reason}` });
       continue;
     }
-    bases.push({ rule, where: and(isIn(col('event.dataset'), resolved.datasets), compiled.where), mapping: resolved.mapping });
+    // The plain IN lets the engine skip blocks of other datasets; the CASE makes it test the
+    // dataset before the rule's text matches, which an engine may otherwise run over every event's
+    // message (measured: a 20-keyword rule 12x slower on DuckDB without it, bench/RESULTS.md).
+    const inDatasets = isIn(col('event.dataset'), resolved.datasets);
+    bases.push({ rule, where: and(inDatasets, caseWhen([{ when: inDatasets, then: compiled.where }], val(false))), mapping: resolved.mapping });
   }
   const runnable = runnableCorrelations(correlations, unavailable);
   for (const rule of correlations) {
