@@ -13,11 +13,11 @@ const MAPPING = {
 };
 
 /** Parses a rule whose `detection:` body is `detection` (YAML indented by four spaces). */
-function compile(detection: string, mapping: Record<string, string> = MAPPING): SigmaCompileResult {
+function compile(detection: string, mapping: Record<string, string> = MAPPING, placeholders: Record<string, string[]> = {}): SigmaCompileResult {
   const text = `title: t\nlogsource:\n    category: webserver\ndetection:\n${detection.replace(/^\n/, '')}`;
   const { rules, problems } = parseSigmaRule('rule.yml', text);
   expect(problems).toEqual([]);
-  return compileSigmaRule(rules[0]!, mapping);
+  return compileSigmaRule(rules[0]!, mapping, placeholders);
 }
 
 const PREFIX = 'SELECT count(*) AS "n" FROM "events" WHERE ';
@@ -197,6 +197,22 @@ describe('compileSigmaRule', () => {
     });
   });
 
+  it('expands %placeholders% into every configured value, as literal text, combined with the other modifiers', () => {
+    const result = compile(
+      `
+    selection:
+        c-uri|expand|startswith: '/%roots%/%kind%'
+    condition: selection
+`,
+      MAPPING,
+      { roots: ['vpn', 'logon_%'], kind: ['a', 'b'] },
+    );
+    if (!result.ok) throw new Error(result.reason);
+    const compiled = compileQuery(select({ from: 'events', columns: [{ expr: count(), as: 'n' }], where: result.where }), testDialect);
+    // Four patterns over one field: one regex alternation; `%` and `_` in a value stay literal.
+    expect(compiled.parameters).toEqual(['(?:^/vpn/a|^/vpn/b|^/logon_%/a|^/logon_%/b)']);
+  });
+
   it('expands windash into five dash variants', () => {
     expect(
       where(`
@@ -237,7 +253,7 @@ describe('compileSigmaRule', () => {
         q|expand: '%servers%'
     condition: selection
 `),
-    ).toEqual({ ok: false, reason: 'modifier expand not supported yet (placeholders need value lists)' });
+    ).toEqual({ ok: false, reason: 'placeholder %servers% has no values in the processing pipelines (add them under placeholders:)' });
     expect(
       compile(`
     selection:

@@ -63,11 +63,14 @@ interface Target {
 }
 
 /** Compiles a detection rule; correlations (judged over windows elsewhere), filters and features not done yet give a reason instead. */
-export function compileSigmaRule(rule: SigmaRule, mapping: SigmaFieldMapping): SigmaCompileResult {
+/** Values of `%name%` placeholders for the `expand` modifier, from the processing pipelines. */
+export type SigmaPlaceholders = Readonly<Record<string, readonly string[]>>;
+
+export function compileSigmaRule(rule: SigmaRule, mapping: SigmaFieldMapping, placeholders: SigmaPlaceholders = {}): SigmaCompileResult {
   if (rule.kind === 'correlation') return { ok: false, reason: `correlation rules (${rule.correlation.type}) are not a row predicate; they run through correlate (sigma-correlation.ts)` };
   if (rule.kind === 'filter') return { ok: false, reason: 'filter rules are not supported yet (they amend other rules)' };
   try {
-    return { ok: true, where: compileDetection(rule.detection, mapping) };
+    return { ok: true, where: compileDetection(rule.detection, mapping, placeholders) };
   } catch (error) {
     if (error instanceof Unsupported) return { ok: false, reason: error.message };
     throw error;
@@ -79,14 +82,14 @@ const anyOf = (items: readonly Expr[]): Expr => (items.length === 1 ? items[0]! 
 /** Two-valued NOT: UNKNOWN (a missing field) counts as false before negating. */
 const notTwoValued = (item: Expr): Expr => not(coalesce(item, val(false)));
 
-function compileDetection(detection: SigmaDetection, mapping: SigmaFieldMapping): Expr {
+function compileDetection(detection: SigmaDetection, mapping: SigmaFieldMapping, placeholders: SigmaPlaceholders): Expr {
   const cache = new Map<string, Expr>();
   const search = (name: string): Expr => {
     let compiled = cache.get(name);
     if (compiled === undefined) {
       const body = detection.searches[name];
       if (body === undefined) throw new Unsupported(`condition names unknown search "${name}"`);
-      compiled = compileSearch(body, mapping);
+      compiled = compileSearch(body, mapping, placeholders);
       cache.set(name, compiled);
     }
     return compiled;
@@ -109,14 +112,14 @@ function compileDetection(detection: SigmaDetection, mapping: SigmaFieldMapping)
   return anyOf(detection.conditionAst.map(condition));
 }
 
-function compileSearch(search: SigmaSearch, mapping: SigmaFieldMapping): Expr {
+function compileSearch(search: SigmaSearch, mapping: SigmaFieldMapping, placeholders: SigmaPlaceholders): Expr {
   switch (search.kind) {
     case 'map':
-      return allOf(search.conditions.map((c) => compileFieldCondition(c, mapping)));
+      return allOf(search.conditions.map((c) => compileFieldCondition(c, mapping, placeholders)));
     case 'anyOf':
-      return anyOf(search.alternatives.map((conditions) => allOf(conditions.map((c) => compileFieldCondition(c, mapping)))));
+      return anyOf(search.alternatives.map((conditions) => allOf(conditions.map((c) => compileFieldCondition(c, mapping, placeholders)))));
     case 'keywords':
-      return compileFieldCondition(search.condition, mapping);
+      return compileFieldCondition(search.condition, mapping, placeholders);
   }
 }
 
@@ -153,12 +156,11 @@ function target(field: string | undefined, mapping: SigmaFieldMapping): Target {
   return { expr, text: expr, numeric: false };
 }
 
-function compileFieldCondition(condition: FieldCondition, mapping: SigmaFieldMapping): Expr {
+function compileFieldCondition(condition: FieldCondition, mapping: SigmaFieldMapping, placeholders: SigmaPlaceholders): Expr {
   const modifiers = condition.modifiers;
   const has = (m: SigmaModifier): boolean => modifiers.includes(m);
   for (const m of modifiers) {
     if (TIME_PARTS.has(m)) throw new Unsupported(`modifier ${m} not supported yet`);
-    if (m === 'expand') throw new Unsupported('modifier expand not supported yet (placeholders need value lists)');
   }
   const field = target(condition.field, mapping);
   if (has('exists')) {
@@ -167,13 +169,13 @@ function compileFieldCondition(condition: FieldCondition, mapping: SigmaFieldMap
     return value?.kind === 'boolean' && !value.value ? notTwoValued(present) : present;
   }
   const keyword = condition.field === undefined;
-  const values = condition.values.map((value) => compileValue(value, modifiers, field, keyword, mapping));
+  const values = condition.values.map((value) => compileValue(value, modifiers, field, keyword, mapping, placeholders));
   const combined = has('all') ? allOf(values.map(anyOf)) : likeAnyOf(values.flat());
   return has('neq') ? notTwoValued(combined) : combined;
 }
 
 /** One value's predicates; several when a modifier expands it into variants (OR-ed by the caller). */
-function compileValue(value: SigmaValue, modifiers: readonly SigmaModifier[], field: Target, keyword: boolean, mapping: SigmaFieldMapping): Expr[] {
+function compileValue(value: SigmaValue, modifiers: readonly SigmaModifier[], field: Target, keyword: boolean, mapping: SigmaFieldMapping, placeholders: SigmaPlaceholders): Expr[] {
   const has = (m: SigmaModifier): boolean => modifiers.includes(m);
   const wraps = has('contains') || has('startswith') || has('endswith');
   switch (value.kind) {
@@ -207,7 +209,7 @@ function compileValue(value: SigmaValue, modifiers: readonly SigmaModifier[], fi
     case 'string': {
       // Base64 text is case-significant whatever `cased` says.
       const cased = has('cased') || has('base64') || has('base64offset');
-      return stringVariants(value.pattern, modifiers).map((pattern) => like(field.text, wrap(pattern, modifiers, keyword), cased));
+      return stringVariants(value.pattern, modifiers, placeholders).map((pattern) => like(field.text, wrap(pattern, modifiers, keyword), cased));
     }
   }
 }
@@ -241,11 +243,27 @@ function likeRegex(parts: readonly LikePart[]): string {
   return `${open ? '' : '^'}${text}${close || (open && body.length === 0) ? '' : '$'}`;
 }
 
-function toLikeParts(pattern: readonly PatternPart[]): LikePart[] {
-  return pattern.map((part) => {
-    if (part.kind === 'placeholder') throw new Unsupported(`modifier expand not supported yet (placeholder %${part.name}%)`);
-    return part;
-  });
+/** Bound on the patterns one value may expand to (placeholders multiply). */
+const MAX_EXPANSIONS = 10_000;
+
+/**
+ * `expand`: each `%name%` becomes each of the pipeline's values for it (literal text), so a value
+ * with placeholders is the OR of its expansions (pySigma's value-list placeholders). A placeholder
+ * no pipeline defines makes the rule fail with that reason — never silently match nothing.
+ */
+function expandPlaceholders(pattern: readonly PatternPart[], placeholders: SigmaPlaceholders): LikePart[][] {
+  let variants: LikePart[][] = [[]];
+  for (const part of pattern) {
+    if (part.kind !== 'placeholder') {
+      variants = variants.map((v) => [...v, part]);
+      continue;
+    }
+    const values = Object.hasOwn(placeholders, part.name) ? placeholders[part.name]! : undefined;
+    if (!values || values.length === 0) throw new Unsupported(`placeholder %${part.name}% has no values in the processing pipelines (add them under placeholders:)`);
+    if (variants.length * values.length > MAX_EXPANSIONS) throw new Unsupported(`expand: more than ${MAX_EXPANSIONS} patterns`);
+    variants = variants.flatMap((v) => values.map((text) => [...v, { kind: 'text' as const, text }]));
+  }
+  return variants;
 }
 
 /** `contains`/`startswith`/`endswith` (and keywords, which are contains) add `*` where it is not already. */
@@ -259,8 +277,8 @@ function wrap(parts: readonly LikePart[], modifiers: readonly SigmaModifier[], k
 }
 
 /** Applies the value-transforming modifiers in written order: windash, utf16*, base64, base64offset. */
-function stringVariants(pattern: readonly PatternPart[], modifiers: readonly SigmaModifier[]): LikePart[][] {
-  let variants: LikePart[][] = [toLikeParts(pattern)];
+function stringVariants(pattern: readonly PatternPart[], modifiers: readonly SigmaModifier[], placeholders: SigmaPlaceholders): LikePart[][] {
+  let variants: LikePart[][] = expandPlaceholders(pattern, placeholders);
   let encoding: 'utf8' | 'utf16le' | 'utf16be' | 'utf16' = 'utf8';
   for (const m of modifiers) {
     if (m === 'windash') variants = variants.flatMap(windash);

@@ -5,7 +5,7 @@ import type { DetectionRule } from './detection-rule.js';
 import { parseSigmaFiles } from './parse-sigma.js';
 import { compileSigmaRule } from './sigma-compile.js';
 import { type CorrelationBase, referencedOnly, unsupportedCorrelation } from './sigma-correlation.js';
-import { type SigmaPipeline, describeLogsources, loadPipeline, loadShippedPipelines, resolveLogsource } from './sigma-pipeline.js';
+import { type SigmaPipeline, describeLogsources, loadPipeline, loadShippedPipelines, pipelinePlaceholders, resolveLogsource } from './sigma-pipeline.js';
 import type { SigmaCorrelationRule } from './sigma-rule.js';
 import { sigmaDetectionRule, sigmaRuleId } from './sigma-verdict.js';
 
@@ -51,6 +51,7 @@ export async function sigmaPipelines(files: readonly string[] = []): Promise<Sig
 
 export async function loadSigmaDetections(paths: readonly string[], options: SigmaLoadOptions = {}): Promise<SigmaLoad> {
   const pipelines = await sigmaPipelines(options.pipelines);
+  const placeholders = pipelinePlaceholders(pipelines);
   const files = (await Promise.all(paths.map((p) => listFiles(resolve(p), (entry) => /\.ya?ml$/i.test(entry.name))))).flat();
   const parsed = await parseSigmaFiles(files, { collectAll: true });
   const failed = parsed.failed.map((f) => ({ file: f.file, reason: f.problems.map((p) => `${p.location.line ? `line ${p.location.line}: ` : ''}${p.reason}`).join('; ') }));
@@ -79,7 +80,7 @@ export async function loadSigmaDetections(paths: readonly string[], options: Sig
       markUnavailable(rule, { notApplicable: true, reason: `references "${name}", whose log source has no dataset here` });
       continue;
     }
-    const compiled = compileSigmaRule(rule, resolved.mapping);
+    const compiled = compileSigmaRule(rule, resolved.mapping, placeholders);
     if (!compiled.ok) {
       failed.push({ file: rule.file, reason: `${name}: ${compiled.reason}` });
       markUnavailable(rule, { notApplicable: false, reason: `references "${name}", which does not compile: ${compiled.reason}` });

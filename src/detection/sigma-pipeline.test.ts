@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../shared/errors.js';
 import { parseSigmaRule } from './parse-sigma.js';
 import { compileSigmaRule } from './sigma-compile.js';
-import { SHIPPED_PIPELINES, loadPipeline, loadShippedPipelines, parsePipeline, resolveLogsource, shippedPipelineFile } from './sigma-pipeline.js';
+import { SHIPPED_PIPELINES, loadPipeline, loadShippedPipelines, parsePipeline, pipelinePlaceholders, resolveLogsource, shippedPipelineFile } from './sigma-pipeline.js';
 
 /** Processing pipelines as data: the shipped YAML, how they combine, and hostile pipelines refused with file and line. */
 
@@ -81,6 +81,16 @@ describe('hostile pipelines', () => {
     expect(refusal('name: x\nlogsources:\n  - category: webserver\n    datasets: [Web Access]\n')).toEqual([expect.stringMatching(/^4: a dataset is lower-case/)]);
     expect(refusal('name: x\nlogsources:\n  - datasets: [web.access]\n')).toEqual([expect.stringMatching(/^3: a log source names at least one/)]);
     expect(refusal('name: x\nfieldmapping: none\n')).toEqual(['2: unknown field "fieldmapping"']);
+  });
+
+  it('gives placeholders their values for expand, later pipelines overriding a name, and refuses bad names', () => {
+    const a = parsePipeline('a.yaml', 'name: a\nplaceholders:\n  admins: [nsroot, admin]\n  roots: [/vpn]\n');
+    const b = parsePipeline('b.yaml', 'name: b\nplaceholders:\n  admins: [svc-adm]\n');
+    expect(pipelinePlaceholders([a, b])).toEqual({ admins: ['svc-adm'], roots: ['/vpn'] });
+    const { rules } = parseSigmaRule('r.yml', "title: t\nlogsource:\n    category: webserver\ndetection:\n    s:\n        cs-username|expand: '%admins%'\n    condition: s\n");
+    const compiled = compileSigmaRule(rules[0]!, { 'cs-username': 'user.name' }, pipelinePlaceholders([a]));
+    expect(compiled.ok).toBe(true);
+    expect(() => parsePipeline('c.yaml', 'name: c\nplaceholders:\n  "bad name%": [x]\n')).toThrow(InvalidInputError);
   });
 
   it('names the file when loading from disk', async () => {

@@ -6,7 +6,7 @@ import { readTextFile } from '../shared/text-input.js';
 import { validateAt } from '../shared/validation.js';
 import { EVENT_COLUMNS } from '../store/event-schema.js';
 import { isValidJsonKey } from '../store/sql-compiler.js';
-import { FIELDS_COLUMN, type SigmaFieldMapping } from './sigma-compile.js';
+import { FIELDS_COLUMN, type SigmaFieldMapping, type SigmaPlaceholders } from './sigma-compile.js';
 import type { SigmaLogsource } from './sigma-rule.js';
 
 /**
@@ -24,6 +24,9 @@ import type { SigmaLogsource } from './sigma-rule.js';
  *   cs-method: http.request.method
  *   cs-cookie: weerbaar.fields.cookie   # a parsed field under another name
  * ```
+ *
+ * `placeholders: { admin_accounts: [nsroot, admin] }` gives `%admin_accounts%` its values for
+ * rules that use the `expand` modifier; later pipelines override a name.
  *
  * A mapping target is a column of the events table or `weerbaar.fields.<key>`; anything else (a
  * typo, SQL) is refused at load time with file and line — never at query time.
@@ -51,6 +54,7 @@ export interface SigmaPipeline {
   readonly description?: string;
   readonly logsources: readonly PipelineLogsource[];
   readonly fieldmappings: SigmaFieldMapping;
+  readonly placeholders: SigmaPlaceholders;
 }
 
 /** The shipped pipelines, in the order their mappings are merged. */
@@ -92,6 +96,8 @@ const pipelineSchema = z.strictObject({
       }
     })
     .default({}),
+  // Values of `%name%` for the `expand` modifier (literal text each).
+  placeholders: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a placeholder name is letters, digits, _, . or -'), z.array(z.string().min(1).max(1024)).max(10_000)).default({}),
 });
 
 /** Parses a pipeline's text; throws InvalidInputError whose problems name the file and line. */
@@ -107,6 +113,7 @@ export function parsePipeline(file: string, text: string): SigmaPipeline {
     ...(p.description === undefined ? {} : { description: p.description }),
     logsources: Object.freeze(p.logsources.map((l) => Object.freeze(strip({ ...l, datasets: Object.freeze([...l.datasets]) })))),
     fieldmappings: Object.freeze({ ...p.fieldmappings }),
+    placeholders: Object.freeze(Object.fromEntries(Object.entries(p.placeholders).map(([k, v]) => [k, Object.freeze([...v])]))),
   });
 }
 
@@ -157,4 +164,9 @@ export function describeLogsources(pipelines: readonly SigmaPipeline[]): string 
   return pipelines
     .flatMap((p) => p.logsources.map((l) => ATTRIBUTES.filter((a) => l[a] !== undefined).map((a) => `${a} ${l[a]}`).join(' + ')))
     .join('; ');
+}
+
+/** The placeholder values of all pipelines, later ones overriding a name. */
+export function pipelinePlaceholders(pipelines: readonly SigmaPipeline[]): SigmaPlaceholders {
+  return Object.freeze(Object.assign({}, ...pipelines.map((p) => p.placeholders)) as Record<string, readonly string[]>);
 }
