@@ -91,6 +91,25 @@ describe.each(engines)('hunt on $name', (engine) => {
     expect(text.stdout).toContain(`${builtin + 8 + 1} rules run (${builtin} built-in log rules, 8 triage, 1 Sigma, 0 Sigma correlations), 1 failed, 1 not applicable, 0 refused by the engine`);
   });
 
+  it('tunes Sigma rules with filter rules, and reports filters that tune nothing', async () => {
+    const logs = join(t.root, 'web');
+    await mkdir(logs);
+    const line = (ip: string, uri: string) => `${ip} - - [15/Jul/2025:06:00:00 +0000] "GET ${uri} HTTP/1.1" 200 120 "-" "curl/8.0"`;
+    await writeFile(join(logs, 'access.log'), [line('198.51.100.7', '/vpn/../vpns/a'), line('192.0.2.44', '/vpn/../vpns/b'), ''].join('\n'));
+    expect((await cli(['-w', t.ws, 'evidence', 'add', logs], { env: t.env })).code).toBe(0);
+    const rules = join(t.root, 'rules');
+    await mkdir(rules);
+    const rule = ['title: Path traversal to vpns', 'id: 2f7a1c2e-0000-4000-8000-000000000002', 'logsource:', '  category: webserver', 'detection:', '  selection:', "    c-uri|contains: '/../vpns/'", '  condition: selection', ''];
+    await writeFile(join(rules, 'traversal.yml'), rule.join('\n'));
+    const filter = (title: string, category: string, ip: string) =>
+      [`title: ${title}`, 'logsource:', `  category: ${category}`, 'filter:', '  rules:', '    - 2f7a1c2e-0000-4000-8000-000000000002', '  selection:', `    c-ip: ${ip}`, '  condition: selection', ''].join('\n');
+    await writeFile(join(rules, 'mf_red_team.yml'), filter('Our red team', 'webserver', '192.0.2.44'));
+    await writeFile(join(rules, 'mf_other.yml'), filter('Proxy tuning', 'proxy', '192.0.2.45'));
+    const report = JSON.parse((await cli(['-w', t.ws, 'hunt', '--json', '--rules', rules], { env: t.env })).stdout) as Report;
+    expect(report.summary.filter((r) => r.ruleId === '2f7a1c2e-0000-4000-8000-000000000002').map((r) => r.hits)).toEqual([1]);
+    expect(report.notApplicable).toEqual([expect.objectContaining({ rule: expect.stringContaining('mf_other.yml'), reason: expect.stringContaining('is not the rule') })]);
+  });
+
   it('flags a session used from a network nobody logged in from, and clears roaming between known networks', async () => {
     const logs = join(t.root, 'vpn');
     await mkdir(logs);

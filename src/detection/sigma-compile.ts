@@ -31,7 +31,7 @@ import { EVENT_COLUMNS } from '../store/event-schema.js';
 import { type Expr, type LikePart, and, coalesce, col, compare, exists, ipv4Range, isNull, jsonField, like, not, or, regex, toNumber, toText, val } from '../store/query-node.js';
 import { isValidIdentifier, isValidJsonKey } from '../store/sql-compiler.js';
 import type { ConditionNode } from './sigma-condition.js';
-import type { FieldCondition, PatternPart, SigmaDetection, SigmaModifier, SigmaRule, SigmaSearch, SigmaValue } from './sigma-rule.js';
+import type { FieldCondition, PatternPart, SigmaDetection, SigmaFilterRule, SigmaModifier, SigmaRule, SigmaSearch, SigmaValue } from './sigma-rule.js';
 
 /** Sigma field name → events-table column, or `weerbaar.fields.<key>` for a parsed field under another name. */
 export type SigmaFieldMapping = Readonly<Record<string, string>>;
@@ -71,6 +71,20 @@ export function compileSigmaRule(rule: SigmaRule, mapping: SigmaFieldMapping, pl
   if (rule.kind === 'filter') return { ok: false, reason: 'filter rules are not supported yet (they amend other rules)' };
   try {
     return { ok: true, where: compileDetection(rule.detection, mapping, placeholders) };
+  } catch (error) {
+    if (error instanceof Unsupported) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+/**
+ * A filter rule (Sigma filters spec v2.1) as the predicate its rules are ANDed with: NOT its
+ * condition, two-valued, so an event the filter cannot judge (a missing field) is kept, never
+ * suppressed.
+ */
+export function compileSigmaFilter(filter: SigmaFilterRule, mapping: SigmaFieldMapping, placeholders: SigmaPlaceholders = {}): SigmaCompileResult {
+  try {
+    return { ok: true, where: notTwoValued(compileDetection(filter.detection, mapping, placeholders)) };
   } catch (error) {
     if (error instanceof Unsupported) return { ok: false, reason: error.message };
     throw error;

@@ -3,10 +3,10 @@ import { listFiles } from '../shared/file-tree.js';
 import { and, caseWhen, col, isIn, val } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
 import { parseSigmaFiles } from './parse-sigma.js';
-import { compileSigmaRule } from './sigma-compile.js';
+import { type SigmaPlaceholders, compileSigmaFilter, compileSigmaRule } from './sigma-compile.js';
 import { type CorrelationBase, referencedOnly, unsupportedCorrelation } from './sigma-correlation.js';
 import { type SigmaPipeline, describeLogsources, loadPipeline, loadShippedPipelines, pipelinePlaceholders, resolveLogsource } from './sigma-pipeline.js';
-import type { SigmaCorrelationRule } from './sigma-rule.js';
+import type { SigmaCorrelationRule, SigmaFilterRule } from './sigma-rule.js';
 import { sigmaDetectionRule, sigmaRuleId } from './sigma-verdict.js';
 
 /**
@@ -58,6 +58,7 @@ export async function loadSigmaDetections(paths: readonly string[], options: Sig
   const notApplicable: { rule: string; reason: string }[] = [];
   const bases: CorrelationBase[] = [];
   const correlations: SigmaCorrelationRule[] = [];
+  const filters: SigmaFilterRule[] = [];
   /** Why a referenced rule cannot run, so a correlation over it can say so. */
   const unavailable = new Map<string, { notApplicable: boolean; reason: string }>();
   const markUnavailable = (rule: { id?: string; name?: string }, entry: { notApplicable: boolean; reason: string }) => {
@@ -70,7 +71,7 @@ export async function loadSigmaDetections(paths: readonly string[], options: Sig
       continue;
     }
     if (rule.kind === 'filter') {
-      notApplicable.push({ rule: name, reason: 'filter rules are not run yet' });
+      filters.push(rule);
       continue;
     }
     const resolved = resolveLogsource(pipelines, rule.logsource);
@@ -92,6 +93,7 @@ export async function loadSigmaDetections(paths: readonly string[], options: Sig
     const inDatasets = isIn(col('event.dataset'), resolved.datasets);
     bases.push({ rule, where: and(inDatasets, caseWhen([{ when: inDatasets, then: compiled.where }], val(false))), mapping: resolved.mapping });
   }
+  applyFilters(filters, bases, placeholders, failed, notApplicable);
   const runnable = runnableCorrelations(correlations, unavailable);
   for (const rule of correlations) {
     const problem = runnable.problems.get(rule);
@@ -138,4 +140,39 @@ function runnableCorrelations(
     }
   }
   return { ok: correlations.filter((c) => !problems.has(c)), problems };
+}
+
+/**
+ * Filter rules (Sigma filters spec v2.1) tune the rules they name: each such rule's predicate is
+ * ANDed with NOT the filter's condition, compiled with that rule's own field mapping. A filter
+ * applies to a rule whose log source it contains (every attribute the filter names is the rule's);
+ * a filter that names no loaded rule, or a rule of another log source, is reported, not dropped.
+ */
+function applyFilters(
+  filters: readonly SigmaFilterRule[],
+  bases: CorrelationBase[],
+  placeholders: SigmaPlaceholders,
+  failed: { file: string; reason: string }[],
+  notApplicable: { rule: string; reason: string }[],
+): void {
+  for (const filter of filters) {
+    const name = sigmaRuleId(filter);
+    let named = 0;
+    for (const [i, base] of bases.entries()) {
+      if (!filter.rules.some((ref) => ref === base.rule.id || ref === base.rule.name)) continue;
+      named++;
+      const attributes = ['category', 'product', 'service'] as const;
+      if (!attributes.every((a) => filter.logsource[a] === undefined || filter.logsource[a] === base.rule.logsource[a])) {
+        notApplicable.push({ rule: name, reason: `filter does not apply to "${sigmaRuleId(base.rule)}": its log source ${JSON.stringify(filter.logsource)} is not the rule's` });
+        continue;
+      }
+      const compiled = compileSigmaFilter(filter, base.mapping, placeholders);
+      if (!compiled.ok) {
+        failed.push({ file: filter.file, reason: `${name}: ${compiled.reason}` });
+        break;
+      }
+      bases[i] = { ...base, where: and(base.where, compiled.where) };
+    }
+    if (named === 0) notApplicable.push({ rule: name, reason: `filter tunes none of the loaded rules (${filter.rules.join(', ')})` });
+  }
 }
