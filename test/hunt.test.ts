@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NETSCALER_LOG_RULES } from '../src/detection/netscaler-log-rules.js';
@@ -58,6 +58,11 @@ describe.each(engines)('hunt on $name', (engine) => {
 
     const log = JSON.parse((await cli(['-w', t.ws, 'audit', 'log', '--json'], { env: t.env })).stdout) as { action: string }[];
     expect(log.some((e) => e.action === 'hunt.run')).toBe(true);
+
+    // Our own collector's commands (reference C3) are never reported as the attacker's.
+    await appendFile(join(t.ws, 'weerbaar.yaml'), "hunt:\n  own_activity:\n    commands: ['^echo <\\?php', '^touch ']\n");
+    const again = JSON.parse((await cli(['-w', t.ws, 'hunt', '--json'], { env: t.env })).stdout) as Report;
+    expect(again.summary.map((r) => r.ruleId).filter((id) => id.startsWith('NS-R8'))).toEqual([]);
   });
 
   it('runs Sigma rules over web logs and accounts for every rule it cannot run', async () => {

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { WeerbaarError } from '../shared/errors.js';
-import { type Expr, and, coalesce, col, compare, epochMs, isIn, ipv4Range, lower, not, or, val } from '../store/query-node.js';
+import { type Expr, and, coalesce, col, compare, epochMs, isIn, ipv4Range, lower, not, or, regex, val } from '../store/query-node.js';
 import { normaliseAddress } from './ioc-model.js';
 
 /**
@@ -30,6 +30,7 @@ export interface OwnActivityConfig {
   readonly source_ips: readonly string[];
   readonly user_agents: readonly string[];
   readonly users: readonly string[];
+  readonly commands?: readonly string[];
 }
 
 /** Events of our own tools; null when none are configured. Invalid addresses are configuration errors. */
@@ -50,6 +51,7 @@ export function ownActivity(config: OwnActivityConfig | undefined): Expr | null 
   if (exact.length > 0) for (const column of ['source.ip', 'network.forwarded_ip']) parts.push(isIn(lower(col(column)), exact));
   if (config.user_agents.length > 0) parts.push(isIn(col('user_agent.original'), [...config.user_agents]));
   if (config.users.length > 0) parts.push(isIn(lower(col('user.name')), config.users.map((u) => u.toLowerCase())));
+  for (const pattern of config.commands ?? []) parts.push(regex(col('process.command_line'), pattern));
   // NULL columns make the test NULL; coalesce keeps such events in scope instead of dropping them.
   return parts.length === 0 ? null : coalesce(or(...parts), val(false));
 }

@@ -78,14 +78,27 @@ const CsafProviderSchema = z
 /**
  * Our own scanners and collectors (NetScaler reference C3): their traffic and commands are in the
  * evidence too, and must never be reported as the attacker's. Events from these source addresses
- * (IPv4, IPv6 or IPv4 CIDR), with these exact user agents, or by these accounts are left out of
- * every hunt and counted as such.
+ * (IPv4, IPv6 or IPv4 CIDR), with these exact user agents, by these accounts, or shell commands
+ * matching these patterns (the collector's own, reference C3) are left out of every hunt.
  */
 export const OwnActivitySchema = z
   .object({
     source_ips: z.array(z.string().min(1)).default([]),
     user_agents: z.array(z.string().min(1)).default([]),
     users: z.array(z.string().min(1)).default([]),
+    /** Regular expressions (RE2) for our collector's own commands in the appliance's shell history. */
+    commands: z
+      .array(
+        z.string().min(1).max(1000).refine((p) => {
+          try {
+            new RegExp(p);
+            return !/\(\?<?[=!]|\\[1-9]/.test(p);
+          } catch {
+            return false;
+          }
+        }, 'must be a regular expression without lookaround or backreferences (RE2)'),
+      )
+      .default([]),
   })
   .strict();
 
