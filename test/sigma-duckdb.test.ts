@@ -23,6 +23,8 @@ interface Crafted {
   readonly ecs: EcsValues;
   readonly fields?: Record<string, string>;
   readonly text?: string;
+  /** The event time; 2025-07-09T10:00:00Z when not given. */
+  readonly at?: string;
 }
 
 const EVENTS: readonly Crafted[] = [
@@ -36,10 +38,12 @@ const EVENTS: readonly Crafted[] = [
   {
     id: 'e3',
     ecs: { 'url.original': '/admin/login.php', 'http.request.method': 'POST', 'user_agent.original': 'curl/7.1', 'source.ip': '300.1.1.1' },
+    at: '2025-07-09T23:30:00Z',
     fields: { 'cs-host': 'h.example', 'cs-referer': 'h.example' },
     text: 'then wget http://evil',
   },
-  { id: 'e4', ecs: { 'url.original': '/x', 'user_agent.original': '', 'source.ip': '::1' }, fields: { 'time-taken': '1500', cmd: 'ping /n 1 host' } },
+  // ISO week 1 of 2026, but December 2025.
+  { id: 'e4', ecs: { 'url.original': '/x', 'user_agent.original': '', 'source.ip': '::1' }, fields: { 'time-taken': '1500', cmd: 'ping /n 1 host' }, at: '2025-12-31T00:05:00Z' },
 ];
 
 /** One JSON event per line: `{"i": index}`; the parser looks the event up (the store only sees what a parser emits). */
@@ -47,7 +51,7 @@ const craftedParser: ParserFactory = (_options, sink) => ({
   push(line) {
     const event = EVENTS[(JSON.parse(line.text) as { i: number }).i]!;
     sink.event({
-      timestamp: Date.parse('2025-07-09T10:00:00Z'),
+      timestamp: Date.parse(event.at ?? '2025-07-09T10:00:00Z'),
       timeQuality: 'exact',
       dataset: 'test.sigma',
       ecs: { ...event.ecs, 'user.name': event.id },
@@ -75,6 +79,7 @@ const MAPPING: SigmaFieldMapping = {
   'cs-referer': 'http.request.referrer',
   dst_ip: 'destination.ip',
   src_ip: 'source.ip',
+  timestamp: '@timestamp',
 };
 
 /** The compiler's mapping for the crafted events: `cs-host`/`cs-referer` stay in weerbaar.fields. */
@@ -182,6 +187,16 @@ describe('compiled Sigma rules on DuckDB', () => {
       expect(one.length, `${key}: the fixture must give the list something to match`).toBeGreaterThan(0);
       expect(await matches(yaml(values)), `${key}: ${values.join(' ')}`).toEqual([...new Set(one)].sort());
     }
+  });
+
+  it('extracts time parts of the event time in UTC, with comparisons, lists and the ISO week', async () => {
+    expect(await matches(one('timestamp|hour', '23'))).toEqual(['e3']);
+    expect(await matches(one('timestamp|hour|gte', '10'))).toEqual(['e1', 'e2', 'e3']);
+    expect(await matches(one('timestamp|minute', '[5, 30]'))).toEqual(['e3', 'e4']);
+    expect(await matches(one('timestamp|month', '12'))).toEqual(['e4']);
+    expect(await matches(one('timestamp|week', '1'))).toEqual(['e4']);
+    expect(await matches(one('timestamp|year', '2025'))).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(await matches(one('timestamp|day|neq', '9'))).toEqual(['e4']);
   });
 
   it('binds hostile values: they match literally and change nothing', async () => {

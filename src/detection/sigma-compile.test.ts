@@ -260,7 +260,7 @@ describe('compileSigmaRule', () => {
         '@timestamp|hour': 3
     condition: selection
 `),
-    ).toEqual({ ok: false, reason: 'modifier hour not supported yet' });
+    ).toEqual({ ok: false, reason: 'modifier hour needs a timestamp column; field @timestamp is not one' });
     expect(compile(`    selection:\n        c-uri: x\n    condition: selection\n`, { 'c-uri': 'x"; DROP' })).toEqual({
       ok: false,
       reason: 'mapping sends field "c-uri" to an invalid column name "x\\"; DROP"',

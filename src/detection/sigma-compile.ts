@@ -28,7 +28,7 @@
  */
 
 import { EVENT_COLUMNS } from '../store/event-schema.js';
-import { type Expr, type LikePart, and, coalesce, col, compare, exists, ipv4Range, isNull, jsonField, like, not, or, regex, toNumber, toText, val } from '../store/query-node.js';
+import { type DatePart, type Expr, type LikePart, and, coalesce, col, compare, datePart, exists, ipv4Range, isNull, jsonField, like, not, or, regex, toNumber, toText, val } from '../store/query-node.js';
 import { isValidIdentifier, isValidJsonKey } from '../store/sql-compiler.js';
 import type { ConditionNode } from './sigma-condition.js';
 import type { FieldCondition, PatternPart, SigmaDetection, SigmaFilterRule, SigmaModifier, SigmaRule, SigmaSearch, SigmaValue } from './sigma-rule.js';
@@ -48,6 +48,7 @@ const NON_TEXT_COLUMNS: ReadonlySet<string> = new Set(EVENT_COLUMNS.filter((c) =
 const NUMBER_COLUMNS: ReadonlySet<string> = new Set(EVENT_COLUMNS.filter((c) => c.type === 'integer' || c.type === 'bigint').map((c) => c.name));
 
 const TIME_PARTS: ReadonlySet<SigmaModifier> = new Set(['minute', 'hour', 'day', 'week', 'month', 'year']);
+const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(EVENT_COLUMNS.filter((c) => c.type === 'timestamp').map((c) => c.name));
 const COMPARISONS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 const UTF16: ReadonlySet<SigmaModifier> = new Set(['utf16le', 'wide', 'utf16be', 'utf16']);
 /** `windash` makes 5^n variants of a value with n dashes; beyond this the query is not worth it. */
@@ -173,10 +174,9 @@ function target(field: string | undefined, mapping: SigmaFieldMapping): Target {
 function compileFieldCondition(condition: FieldCondition, mapping: SigmaFieldMapping, placeholders: SigmaPlaceholders): Expr {
   const modifiers = condition.modifiers;
   const has = (m: SigmaModifier): boolean => modifiers.includes(m);
-  for (const m of modifiers) {
-    if (TIME_PARTS.has(m)) throw new Unsupported(`modifier ${m} not supported yet`);
-  }
   const field = target(condition.field, mapping);
+  const part = modifiers.find((m): m is DatePart => TIME_PARTS.has(m));
+  if (part !== undefined) return compileTimePart(condition, part, field);
   if (has('exists')) {
     const value = condition.values[0];
     const present = exists(field.expr);
@@ -186,6 +186,23 @@ function compileFieldCondition(condition: FieldCondition, mapping: SigmaFieldMap
   const values = condition.values.map((value) => compileValue(value, modifiers, field, keyword, mapping, placeholders));
   const combined = has('all') ? allOf(values.map(anyOf)) : likeAnyOf(values.flat());
   return has('neq') ? notTwoValued(combined) : combined;
+}
+
+/**
+ * Time modifiers (`hour`, `day` …): the calendar part of a timestamp column, in UTC (the store's
+ * time), compared with each value (`gt`/`gte`/`lt`/`lte` when given), OR-ed (AND-ed with `all`).
+ */
+function compileTimePart(condition: FieldCondition, part: DatePart, field: Target): Expr {
+  if (!(field.expr.kind === 'column' && TIMESTAMP_COLUMNS.has(field.expr.name))) {
+    throw new Unsupported(`modifier ${part} needs a timestamp column; field ${condition.field ?? '(keywords)'} is not one`);
+  }
+  const op = condition.modifiers.find((m): m is keyof typeof COMPARISONS => m in COMPARISONS);
+  const tests = condition.values.map((value) => {
+    if (value.kind !== 'number') throw new Unsupported(`modifier ${part} compares numbers, not ${value.kind} values`);
+    return compare(op === undefined ? '=' : COMPARISONS[op], datePart(part, field.expr), val(value.value));
+  });
+  const combined = condition.modifiers.includes('all') ? allOf(tests) : anyOf(tests);
+  return condition.modifiers.includes('neq') ? notTwoValued(combined) : combined;
 }
 
 /** One value's predicates; several when a modifier expands it into variants (OR-ed by the caller). */

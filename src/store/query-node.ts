@@ -8,6 +8,8 @@
 
 export type Scalar = string | number | boolean | null;
 
+export type DatePart = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
+
 /**
  * One piece of a LIKE pattern: literal `text` (the compiler escapes `%`, `_` and the escape
  * character in it), `anyRun` (rendered `%`) or `anyChar` (rendered `_`).
@@ -52,6 +54,8 @@ export type Expr =
    * 32-bit number; NULL for text that is not a dotted quad. IOC CIDR matching joins on it.
    */
   | { readonly kind: 'ipv4_network'; readonly arg: Expr; readonly prefix: number }
+  /** A calendar part of a timestamp (UTC) as an integer; week is the ISO week. */
+  | { readonly kind: 'date_part'; readonly part: DatePart; readonly arg: Expr }
   /** Lower-cased text (case-insensitive equality joins). */
   | { readonly kind: 'lower'; readonly arg: Expr }
   /** The value under `key` (one top-level key, bound as a JSON path) of a JSON column, as text; NULL if absent. */
@@ -123,6 +127,7 @@ export const regex = (arg: Expr, pattern: string, flags: Partial<RegexFlags> = {
   freeze({ kind: 'regex', arg, pattern, flags: freeze({ i: flags.i ?? false, m: flags.m ?? false, s: flags.s ?? false }) });
 export const ipv4Range = (arg: Expr, low: number, high: number): Expr => freeze({ kind: 'ipv4_range', arg, low, high });
 export const ipv4Network = (arg: Expr, prefix: number): Expr => freeze({ kind: 'ipv4_network', arg, prefix });
+export const datePart = (part: DatePart, arg: Expr): Expr => freeze({ kind: 'date_part', part, arg });
 export const lower = (arg: Expr): Expr => freeze({ kind: 'lower', arg });
 export const jsonField = (column: string, key: string): Expr => freeze({ kind: 'json_field', column, key });
 export const toNumber = (arg: Expr): Expr => freeze({ kind: 'to_number', arg });

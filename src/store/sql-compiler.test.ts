@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { and, caseWhen, ipv4Network, lower, coalesce, col, compare, count, epochMs, eq, exists, hour, ipv4Range, isIn, jsonField, like, not, isNull, regex, select, toNumber, toText, val, deleteFrom, type Expr } from './query-node.js';
+import { and, caseWhen, datePart, ipv4Network, lower, coalesce, col, compare, count, epochMs, eq, exists, hour, ipv4Range, isIn, jsonField, like, not, isNull, regex, select, toNumber, toText, val, deleteFrom, type Expr } from './query-node.js';
 import { compileQuery, duckdbDialect, isValidJsonKey, likePattern, standardDialect, testDialect } from './sql-compiler.js';
 
 const where = (e: Expr) => select({ from: 'events', columns: [{ expr: count(), as: 'n' }], where: e });
@@ -110,6 +110,11 @@ describe('compileQuery', () => {
     expect(compileQuery(node, standardDialect).sql).toContain(' / 256) * 256)');
     expect(compileQuery(where(eq(ipv4Network(col('source.ip'), 32), val(1))), duckdbDialect).sql).not.toContain('//');
     expect(() => compileQuery(where(eq(ipv4Network(col('source.ip'), 33), val(1))), duckdbDialect)).toThrow(/0–32/);
+  });
+
+  it('renders date parts from a fixed list, never from text', () => {
+    expect(compileQuery(where(eq(datePart('week', col('@timestamp')), val(1))), duckdbDialect).sql).toBe(`${PREFIX}(CAST(EXTRACT(WEEK FROM "@timestamp") AS INTEGER) = $1)`);
+    expect(() => compileQuery(where(eq(datePart('hour); DROP' as 'hour', col('@timestamp')), val(1))), duckdbDialect)).toThrow(/not a date part/);
   });
 
   it('freezes the new node kinds', () => {

@@ -78,6 +78,8 @@ export function likePattern(parts: readonly LikePart[]): string {
     .join('');
 }
 
+const DATE_PARTS: ReadonlySet<string> = new Set(['minute', 'hour', 'day', 'week', 'month', 'year']);
+
 /** A dotted quad whose octets are 0–255, as an RE2 / XQuery pattern without backslashes. */
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const DOTTED_QUAD = `^${OCTET}([.]${OCTET}){3}$`;
@@ -141,6 +143,10 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
       case 'ipv4_network':
         if (!Number.isInteger(e.prefix) || e.prefix < 0 || e.prefix > 32) throw new WeerbaarError('INVALID_INPUT', `IPv4 prefix length must be 0–32: ${e.prefix}`);
         return dialect.ipv4Network(expr(e.arg), e.prefix);
+      case 'date_part':
+        // The part is one of six fixed words (the node's type), never text from a rule.
+        if (!DATE_PARTS.has(e.part)) throw new WeerbaarError('INVALID_INPUT', `not a date part: ${JSON.stringify(e.part)}`);
+        return `CAST(EXTRACT(${e.part.toUpperCase()} FROM ${expr(e.arg)}) AS INTEGER)`;
       case 'lower':
         return `lower(${expr(e.arg)})`;
       case 'json_field':
