@@ -96,7 +96,7 @@ describe('compileSigmaRule', () => {
     ).toEqual({ ok: false, reason: 're: "(?!" (lookaround, atomic group or backreference) is not supported by RE2' });
   });
 
-  it('compiles IPv4 cidr to a numeric range and reports IPv6 as not supported', () => {
+  it('compiles IPv4 cidr to a numeric range and IPv6 to a bound prefix of the 128-bit network', () => {
     const { sql, parameters } = where(`
     selection:
         c-ip|cidr: ['10.0.0.0/8', '192.168.1.0/24']
@@ -104,13 +104,13 @@ describe('compileSigmaRule', () => {
 `);
     expect(parameters).toEqual([167772160, 184549375, 3232235776, 3232236031]);
     expect(sql).toContain(`CAST(split_part("source.ip", '.', 1) AS BIGINT) * 16777216`);
-    expect(
-      compile(`
+    const v6 = where(`
     selection:
         c-ip|cidr: 'fc00::/7'
     condition: selection
-`),
-    ).toEqual({ ok: false, reason: 'modifier cidr with IPv6 (fc00::/7) not supported yet' });
+`);
+    expect(v6.sql).toBe('IPV6_IN_PREFIX("source.ip", 7, ?)');
+    expect(v6.parameters).toEqual(['fc000000000000000000000000000000']);
   });
 
   it('looks unmapped fields up in weerbaar.fields; exists and null; not is two-valued', () => {

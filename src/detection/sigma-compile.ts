@@ -28,9 +28,10 @@
  */
 
 import { EVENT_COLUMNS } from '../store/event-schema.js';
-import { type DatePart, type Expr, type LikePart, and, coalesce, col, compare, datePart, exists, ipv4Range, isNull, jsonField, like, not, or, regex, toNumber, toText, val } from '../store/query-node.js';
+import { type DatePart, type Expr, type LikePart, and, coalesce, col, compare, datePart, exists, ipv4Range, ipv6Prefix, isNull, jsonField, like, not, or, regex, toNumber, toText, val } from '../store/query-node.js';
 import { isValidIdentifier, isValidJsonKey } from '../store/sql-compiler.js';
 import type { ConditionNode } from './sigma-condition.js';
+import { ipv6Bits } from './ioc-model.js';
 import type { FieldCondition, PatternPart, SigmaDetection, SigmaFilterRule, SigmaModifier, SigmaRule, SigmaSearch, SigmaValue } from './sigma-rule.js';
 
 /** Sigma field name → events-table column, or `weerbaar.fields.<key>` for a parsed field under another name. */
@@ -227,7 +228,7 @@ function compileValue(value: SigmaValue, modifiers: readonly SigmaModifier[], fi
       return [regex(field.text, value.source, value.flags)];
     }
     case 'cidr': {
-      if (value.version === 6) throw new Unsupported(`modifier cidr with IPv6 (${value.raw}) not supported yet`);
+      if (value.version === 6) return [ipv6Prefix(field.text, value.prefix, ipv6Bits(value.address).toString(16).padStart(32, '0'))];
       const base = value.address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
       const size = 2 ** (32 - value.prefix);
       const low = Math.floor(base / size) * size;

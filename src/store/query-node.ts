@@ -54,6 +54,11 @@ export type Expr =
    * 32-bit number; NULL for text that is not a dotted quad. IOC CIDR matching joins on it.
    */
   | { readonly kind: 'ipv4_network'; readonly arg: Expr; readonly prefix: number }
+  /**
+   * The text is an IPv6 address (any textual form) in the network whose first `prefix` bits are
+   * those of `network` (32 hex digits, bound). Text that is not an IPv6 address never matches.
+   */
+  | { readonly kind: 'ipv6_prefix'; readonly arg: Expr; readonly prefix: number; readonly network: string }
   /** A calendar part of a timestamp (UTC) as an integer; week is the ISO week. */
   | { readonly kind: 'date_part'; readonly part: DatePart; readonly arg: Expr }
   /** Lower-cased text (case-insensitive equality joins). */
@@ -127,6 +132,7 @@ export const regex = (arg: Expr, pattern: string, flags: Partial<RegexFlags> = {
   freeze({ kind: 'regex', arg, pattern, flags: freeze({ i: flags.i ?? false, m: flags.m ?? false, s: flags.s ?? false }) });
 export const ipv4Range = (arg: Expr, low: number, high: number): Expr => freeze({ kind: 'ipv4_range', arg, low, high });
 export const ipv4Network = (arg: Expr, prefix: number): Expr => freeze({ kind: 'ipv4_network', arg, prefix });
+export const ipv6Prefix = (arg: Expr, prefix: number, network: string): Expr => freeze({ kind: 'ipv6_prefix', arg, prefix, network });
 export const datePart = (part: DatePart, arg: Expr): Expr => freeze({ kind: 'date_part', part, arg });
 export const lower = (arg: Expr): Expr => freeze({ kind: 'lower', arg });
 export const jsonField = (column: string, key: string): Expr => freeze({ kind: 'json_field', column, key });

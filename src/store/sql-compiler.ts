@@ -27,6 +27,8 @@ export interface SqlDialect {
   regex(sql: string, pattern: string, flags: RegexFlags, bind: (value: Scalar) => string): string;
   /** TRUE when `sql` is a dotted-quad IPv4 address whose 32-bit number lies in `low`…`high` (placeholders). */
   ipv4InRange(sql: string, low: string, high: string): string;
+  /** TRUE when `sql` is an IPv6 address whose first `prefix` bits equal `network`'s (32 hex digits); engines without list functions refuse. */
+  ipv6InPrefix(sql: string, prefix: number, network: string, bind: (value: Scalar) => string): string;
   /** The network number of a dotted quad at a prefix length (an integer literal we checked), NULL when `sql` is not one. */
   ipv4Network(sql: string, prefix: number): string;
   /** Text under the JSON path placeholder `path` of a JSON column, NULL if absent. */
@@ -143,6 +145,11 @@ export function compileQuery(node: QueryNode, dialect: SqlDialect): CompiledQuer
       case 'ipv4_network':
         if (!Number.isInteger(e.prefix) || e.prefix < 0 || e.prefix > 32) throw new WeerbaarError('INVALID_INPUT', `IPv4 prefix length must be 0–32: ${e.prefix}`);
         return dialect.ipv4Network(expr(e.arg), e.prefix);
+      case 'ipv6_prefix':
+        if (!Number.isInteger(e.prefix) || e.prefix < 0 || e.prefix > 128 || !/^[0-9a-f]{32}$/.test(e.network)) {
+          throw new WeerbaarError('INVALID_INPUT', `IPv6 prefix must be 0–128 bits of a 32-hex-digit network: /${e.prefix} ${e.network}`);
+        }
+        return dialect.ipv6InPrefix(expr(e.arg), e.prefix, e.network, bind);
       case 'date_part':
         // The part is one of six fixed words (the node's type), never text from a rule.
         if (!DATE_PARTS.has(e.part)) throw new WeerbaarError('INVALID_INPUT', `not a date part: ${JSON.stringify(e.part)}`);
@@ -198,10 +205,34 @@ export const standardDialect: SqlDialect = {
   },
   ipv4InRange: (sql, low, high) => `(${sql} LIKE_REGEX '${DOTTED_QUAD}' AND ${ipv4Number(sql)} BETWEEN ${low} AND ${high})`,
   ipv4Network: (sql, prefix) => `(CASE WHEN ${sql} LIKE_REGEX '${DOTTED_QUAD}' THEN ${networkOf(ipv4Number(sql), prefix)} END)`,
+  ipv6InPrefix: () => {
+    throw new WeerbaarError('STORE_ERROR', 'IPv6 prefixes need list functions this SQL dialect does not have');
+  },
   jsonField: (column, path) => `json_value(${column}, ${path})`,
   toNumber: (sql) => `CAST(${sql} AS DOUBLE PRECISION)`,
   toText: (sql) => `CAST(${sql} AS VARCHAR)`,
 };
+
+/**
+ * DuckDB: the address's 32 hex digits built with list functions (`::` expanded to zero groups, each
+ * group padded to four digits); whole nibbles compared as text, a partial nibble numerically.
+ * Text that is not hex groups and colons with at most one `::` never matches.
+ */
+function duckdbIpv6InPrefix(sql: string, prefix: number, network: string, bind: (value: Scalar) => string): string {
+  const text = `lower(${sql})`;
+  const side = (n: 1 | 2) => `(CASE WHEN split_part(${text}, '::', ${n}) = '' THEN []::VARCHAR[] ELSE string_split(split_part(${text}, '::', ${n}), ':') END)`;
+  const groups = `(CASE WHEN strpos(${text}, '::') > 0 THEN list_concat(${side(1)}, list_transform(range(8 - len(${side(1)}) - len(${side(2)})), z -> '0'), ${side(2)}) ELSE string_split(${text}, ':') END)`;
+  const hex = `array_to_string(list_transform(${groups}, g -> lpad(g, 4, '0')), '')`;
+  const whole = Math.floor(prefix / 4);
+  const rest = prefix % 4;
+  const tests = [`regexp_full_match(${sql}, '[0-9A-Fa-f:]{2,39}')`, `length(${text}) - length(replace(${text}, '::', '')) <= 2`, `length(${hex}) = 32`];
+  if (whole > 0) tests.push(`substr(${hex}, 1, ${whole}) = ${bind(network.slice(0, whole))}`);
+  if (rest > 0) {
+    const size = 2 ** (4 - rest);
+    tests.push(`(strpos('0123456789abcdef', substr(${hex}, ${whole + 1}, 1)) - 1) // ${size} = ${bind(Math.floor(parseInt(network[whole]!, 16) / size))}`);
+  }
+  return `(${tests.join(' AND ')})`;
+}
 
 /** DuckDB: numbered placeholders ($1 …) so the same parameter list binds by position. */
 export const duckdbDialect: SqlDialect = {
@@ -218,9 +249,16 @@ export const duckdbDialect: SqlDialect = {
   ipv4InRange: (sql, low, high) =>
     `(regexp_full_match(${sql}, '${DOTTED_QUAD}') AND ${ipv4Number(sql).replaceAll('CAST(', 'TRY_CAST(')} BETWEEN ${low} AND ${high})`,
   ipv4Network: (sql, prefix) => `(CASE WHEN regexp_full_match(${sql}, '${DOTTED_QUAD}') THEN ${networkOf(ipv4Number(sql).replaceAll('CAST(', 'TRY_CAST('), prefix, '//')} END)`,
+  ipv6InPrefix: (sql, prefix, network, bind) => duckdbIpv6InPrefix(sql, prefix, network, bind),
   jsonField: (column, path) => `json_extract_string(${column}, ${path})`,
   toNumber: (sql) => `TRY_CAST(${sql} AS DOUBLE)`,
 };
 
 /** For unit tests: readable SQL with `?` placeholders, never executed. */
-export const testDialect: SqlDialect = { ...standardDialect, name: 'test', hour: (sql) => `HOUR(${sql})`, epochMs: (sql) => `EPOCH_MS(${sql})` };
+export const testDialect: SqlDialect = {
+  ...standardDialect,
+  name: 'test',
+  hour: (sql) => `HOUR(${sql})`,
+  epochMs: (sql) => `EPOCH_MS(${sql})`,
+  ipv6InPrefix: (sql, prefix, network, bind) => `IPV6_IN_PREFIX(${sql}, ${prefix}, ${bind(network)})`,
+};
