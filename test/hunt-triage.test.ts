@@ -61,11 +61,11 @@ describe.each(engines)('triage rules on $name', (engine) => {
     const run = await cli(['-w', t.ws, 'hunt', '--json', '--ioc', join(t.root, 'iocs.csv')], { env: t.env });
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { triage: { trees: number; files: number; rules: string[]; findings: number; errors: unknown[] }; errors: unknown[] };
-    expect(report.triage).toMatchObject({ trees: 1, files: 9, rules: ['NS-R12', 'NS-R13', 'NS-R14', 'NS-R15', 'NS-R16', 'NS-R17', 'NS-R18', 'NS-R19', 'NS-R20'], errors: [] });
+    expect(report.triage).toMatchObject({ trees: 1, files: 9, rules: ['NS-R11', 'NS-R12', 'NS-R13', 'NS-R14', 'NS-R15', 'NS-R16', 'NS-R17', 'NS-R18', 'NS-R19', 'NS-R20'], errors: [] });
     expect(report.errors).toEqual([]);
 
     const timeline = JSON.parse((await cli(['-w', t.ws, 'timeline', '--json'], { env: t.env })).stdout) as Detection[];
-    const triage = timeline.filter((d) => /^NS-R(1[2-9]|20)$/.test(d.rule ?? ''));
+    const triage = timeline.filter((d) => /^NS-R(1[1-9]|20)$/.test(d.rule ?? ''));
     const at = (rule: string, file: string) => triage.filter((d) => d.rule === rule && d.file === file).map((d) => d.verdict);
     expect(at('NS-R12', '/var/netscaler/logon/LogonPoint/uiareas/x.php')).toContain('COMPROMISE');
     expect(triage.some((d) => d.file === '/var/netscaler/logon/LogonPoint/index.html')).toBe(false);
@@ -74,6 +74,7 @@ describe.each(engines)('triage rules on $name', (engine) => {
     expect(at('NS-R15', '/var/tmp/sh')).toEqual(['COMPROMISE']);
     expect(at('NS-R16', '/var/tmp/capture.bin').length).toBeGreaterThan(0);
     expect(at('NS-R20', '/nsconfig/ns.conf')).toEqual(['REVIEW']);
+    expect(at('NS-R11', '/var/core/NSPPE-00-1234.core')).toEqual(['REVIEW']);
     // The IOC in the core dump: byte offset into the file, the whole hit in the excerpt.
     const ioc = triage.find((d) => d.rule === 'NS-R17' && d.verdict === 'COMPROMISE');
     expect(ioc).toMatchObject({ file: '/var/core/NSPPE-00-1234.core', offset: 5000 + 'GET /x HTTP/1.1\r\nHost: '.length, host: 'ns-gw-01' });

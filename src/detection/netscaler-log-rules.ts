@@ -1,4 +1,4 @@
-import { and, col, eq, like, not, regex, val } from '../store/query-node.js';
+import { and, col, eq, like, not, or, regex, val } from '../store/query-node.js';
 import type { DetectionRule } from './detection-rule.js';
 import { HTTPACCESS_RULES } from './httpaccess-rules.js';
 
@@ -40,8 +40,16 @@ export const NETSCALER_LOG_RULES: readonly DetectionRule[] = Object.freeze([
     level: 'high',
     verdict: 'ATTEMPT',
     confidence: 'high',
-    rationale: 'User names with backticks, $( or ${IFS} are attacker text written to a log that a root script may later execute.',
-    where: and(eq(col('event.dataset'), val('netscaler.syslog')), regex(col('user.name'), '`|\\$\\(|\\$\\{IFS\\}|\\|\\s*sh\\b|%60|%24%28')),
+    rationale: 'User names with backticks, $( or ${IFS}, or fake pitboss crash lines followed by shell text, are attacker text written to a log that a root script may later execute.',
+    where: and(
+      eq(col('event.dataset'), val('netscaler.syslog')),
+      or(
+        regex(col('user.name'), '`|\\$\\(|\\$\\{IFS\\}|\\|\\s*sh\\b|%60|%24%28'),
+        // A fake packet-engine crash message carrying shell text: written to the log for a root
+        // script to run later (reference R3; URL-encoded forms too).
+        regex(col('message'), 'pitboss.*ppe.*(unexpectedly.*died|missed.*too.*many.*heartbeats).*nsppe.*(;|`|\\$\\(|\\||>|<|&&|%3b|%60|%7c|%24%28|%26%26|%3e|%3c)', { i: true }),
+      ),
+    ),
   },
   {
     id: 'NS-R8-webshell',

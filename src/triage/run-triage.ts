@@ -1,6 +1,7 @@
 import type { Ioc } from '../detection/ioc-model.js';
 import type { ArtefactFinding, ArtefactTree } from './artefact-model.js';
 import { findBootPersistence } from './boot-persistence-rule.js';
+import { findCrashDumps } from './crash-rule.js';
 import { findHttpdConfTampering } from './httpd-conf-rule.js';
 import { sweepIocs } from './ioc-sweep-rule.js';
 import { diffNsConf } from './nsconf-diff-rule.js';
@@ -11,7 +12,8 @@ import { detectTimestomp } from './timestomp-rule.js';
 import { findWebshells } from './webshell-rule.js';
 
 /**
- * The host-artefact rules R12–R20 (NetScaler reference §7.6) over one collected tree. Every rule
+ * The host-artefact rules R12–R20 (NetScaler reference §7.6), and NS-R11's crash dumps, over one
+ * collected tree. Every rule
  * runs; a rule that fails (an unreadable file, a bug) is reported with its reason and the others
  * go on — a triage that silently lost a rule would read as "nothing found".
  */
@@ -39,10 +41,11 @@ export interface TriageRun {
   readonly errors: readonly { readonly rule: string; readonly reason: string }[];
 }
 
-export const TRIAGE_RULE_IDS = ['NS-R12', 'NS-R13', 'NS-R14', 'NS-R15', 'NS-R16', 'NS-R17', 'NS-R18', 'NS-R19', 'NS-R20'] as const;
+export const TRIAGE_RULE_IDS = ['NS-R11', 'NS-R12', 'NS-R13', 'NS-R14', 'NS-R15', 'NS-R16', 'NS-R17', 'NS-R18', 'NS-R19', 'NS-R20'] as const;
 
 export async function runTriage(tree: ArtefactTree, options: TriageOptions = {}): Promise<TriageRun> {
   const rules: [string, () => Promise<ArtefactFinding[]>][] = [
+    ['NS-R11', () => findCrashDumps(tree, { exposedSince: options.exposedSince ?? null })],
     ['NS-R12', () => findWebshells(tree)],
     ['NS-R13', () => findHttpdConfTampering(tree)],
     ['NS-R14', () => findBootPersistence(tree)],
