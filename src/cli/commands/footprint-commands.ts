@@ -9,7 +9,7 @@ import { withApp } from './with-app.js';
 export function registerFootprintCommands(program: Command, io: CliIo, run: ActionRunner): void {
   const group = program
     .command('footprint')
-    .description('the attacker footprint from the hunts: addresses, sessions, accounts and user agents with first and last seen')
+    .description('the attacker footprint from the hunts: addresses, sessions, accounts, user agents and shell processes with first and last seen')
     .option('--json', 'print the footprint as JSON')
     .action(function (this: Command) {
       return run(async () => {

@@ -10,7 +10,7 @@ const repeat = (value: string, previous: string[]) => [...previous, value];
 export function registerHuntCommand(program: Command, io: CliIo, run: ActionRunner): void {
   program
     .command('hunt')
-    .description('run the built-in NetScaler rules, given Sigma rules and IOC files over the event store; detections cite file, line and byte offset')
+    .description('run the built-in NetScaler log rules, the triage rules over collected trees (tarballs, added folders), given Sigma rules and IOC files; detections cite file, line and byte offset')
     .option('--rules <path>', 'a Sigma rule file or folder (repeatable)', repeat, [] as string[])
     .option('--pipeline <file>', 'a Sigma processing pipeline (YAML: field mappings, log sources) applied after the shipped ones (repeatable)', repeat, [] as string[])
     .option('--ioc <file>', 'an IOC file: STIX 2.1 bundle, MISP event JSON or CSV (type,value,confidence,source,valid_until) (repeatable)', repeat, [] as string[])
