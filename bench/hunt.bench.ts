@@ -24,6 +24,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { watchPeakMemory } from './peak-memory.js';
 import { generateScenario } from '../src/scenario/example-prosecution-service.js';
 import { writeScenarioLogs } from '../src/scenario/scenario-logs.js';
 import { SeededRandom } from '../src/scenario/seeded-random.js';
@@ -178,17 +179,11 @@ async function runHunt(withIocs: boolean): Promise<HuntRun> {
   const args = ['--import', new URL('./hunt-stages.mjs', import.meta.url).href, cli, '-w', ws, 'hunt', '--rules', rulesDir, ...(withIocs ? ['--ioc', iocCsv] : []), '--json'];
   const start = performance.now();
   const child = spawn('node', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, WEERBAAR_BENCH_STAGES: stagesFile } });
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    readFile(`/proc/${child.pid}/status`, 'utf8').then(
-      (status) => (peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0))),
-      () => undefined,
-    );
-  }, 100);
+  const stopWatching = watchPeakMemory(child);
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearInterval(poll);
+  const peakKb = stopWatching();
   const wall = seconds(start);
   if (code !== 0) throw new Error(`weerbaar hunt exited with ${code}: ${Buffer.concat(chunks).toString().slice(0, 2000)}`);
   const stages = JSON.parse(await readFile(stagesFile, 'utf8')) as { calls: Call[] };

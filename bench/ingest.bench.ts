@@ -18,6 +18,7 @@ import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { watchPeakMemory } from './peak-memory.js';
 import { gunzipSync } from 'node:zlib';
 import { generateScenario } from '../src/scenario/example-prosecution-service.js';
 import { writeScenarioLogs } from '../src/scenario/scenario-logs.js';
@@ -122,17 +123,11 @@ try {
   execFileSync('node', [cli, 'init', ws, '--timezone', 'UTC']);
   const t0 = performance.now();
   const child = spawn('node', [cli, '-w', ws, 'evidence', 'add', '--host', 'ns-gw-01', big], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    readFile(`/proc/${child.pid}/status`, 'utf8').then(
-      (status) => (peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0))),
-      () => undefined,
-    );
-  }, 100);
+  const stopWatching = watchPeakMemory(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearInterval(poll);
+  const peakKb = stopWatching();
   const seconds = (performance.now() - t0) / 1000;
   const rgBig = ripgrep([big]);
   console.log(output.trim().split('\n').pop());

@@ -70,9 +70,8 @@ describe.each(engines)('the demo on $name', (engine) => {
   }, DEMO_TIMEOUT);
 
   it('replaces an earlier demo but never another folder', async () => {
-    // A small scale: this is about the folder, not the content.
-    expect((await cli(['demo', '--out', 'demo', '--seed', '3', '--scale', '0.05'], { env, cwd: root })).code).toBe(0);
-    expect((await cli(['demo', '--out', 'demo', '--seed', '4', '--scale', '0.05'], { env, cwd: root })).code).toBe(0);
+    expect((await cli(['demo', '--out', 'demo', '--seed', '3'], { env, cwd: root })).code).toBe(0);
+    expect((await cli(['demo', '--out', 'demo', '--seed', '4'], { env, cwd: root })).code).toBe(0);
     await mkdir(join(root, 'precious'));
     await writeFile(join(root, 'precious', 'notes.txt'), 'keep me');
     const refused = await cli(['demo', '--out', 'precious'], { env, cwd: root });
