@@ -89,6 +89,14 @@ describe.each(engines)('hunt NS-R6/R7 on $name', (engine) => {
       'NS-R6-oidc-long-host-success': 'ATTEMPT 1',
       'NS-R7': 'COMPROMISE 4',
     });
+    // Untimed command output sits on the timeline at its lower bound: after the previous timed line.
+    const timeline = JSON.parse((await cli(['-w', t.ws, 'timeline', '--json'], { env: t.env })).stdout) as { rule: string | null; datetime: string; timestamp_desc: string; line: number | null }[];
+    expect(timeline.filter((e) => e.rule === 'NS-R7').map((e) => `${e.line} ${e.datetime} ${e.timestamp_desc}`)).toEqual([
+      '2 2025-07-15T06:01:00.127Z Written After',
+      '3 2025-07-15T06:01:00.127Z Written After',
+      '4 2025-07-15T06:02:00.000Z Event Recorded',
+      '5 2025-07-15T06:02:00.000Z Written After',
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
-import type { EventStore } from '../store/event-store.js';
-import { and, col, epochMs, eq, isIn, max, min, select, val } from '../store/query-node.js';
+import type { EventStore, Row } from '../store/event-store.js';
+import { and, col, epochMs, eq, isIn, jsonField, max, min, or, select, val } from '../store/query-node.js';
 
 /**
  * The incident timeline (NetScaler reference §8): every detection as a point in time with its
@@ -55,15 +55,18 @@ export async function buildTimeline(store: EventStore, input: { sessions: readon
       groupBy: [col('@timestamp'), ...names.map((n) => col(n))],
     }),
   );
+  const untimed = detections.filter((d) => d['at'] === null && d['log_offset'] !== null && d['weerbaar_evidence_sha256'] !== null);
+  const bounds = await lowerBounds(store, untimed);
   for (const d of detections) {
-    if (d['at'] === null) continue;
+    const bound = d['at'] === null ? bounds.get(`${String(d['weerbaar_evidence_sha256'])}@${String(d['log_offset'])}`) : undefined;
+    if (d['at'] === null && bound === undefined) continue;
     const rule = String(d['rule_id']);
     const config = CONFIG_CHANGE_RULES.includes(rule);
     entries.push({
       kind: config ? 'marker' : 'detection',
-      datetime: iso(d['at']),
+      datetime: bound ?? iso(d['at']),
       end: null,
-      timestamp_desc: config ? 'Configuration Change' : 'Event Recorded',
+      timestamp_desc: bound !== undefined ? 'Written After' : config ? 'Configuration Change' : 'Event Recorded',
       message: `[${String(d['weerbaar_verdict'])}] ${rule} ${String(d['rule_name'])}: ${String(d['message'] ?? '').slice(0, 500)}`,
       rule,
       verdict: text(d['weerbaar_verdict']),
@@ -111,6 +114,32 @@ export async function buildTimeline(store: EventStore, input: { sessions: readon
   }
   for (const m of input.markers) entries.push({ ...blank, kind: 'marker', datetime: m.at, timestamp_desc: m.kind, message: m.message, host: m.host });
   return entries.sort((a, b) => a.datetime.localeCompare(b.datetime) || a.kind.localeCompare(b.kind) || (a.offset ?? 0) - (b.offset ?? 0));
+}
+
+/**
+ * Lines without a time of their own (command output in httperror.log) carry the previous timed
+ * line's time as a lower bound (`after_time`, see httperror-parser.ts): the timeline places them
+ * there, marked `Written After` — a bound, not the moment.
+ */
+async function lowerBounds(store: EventStore, untimed: readonly Row[]): Promise<Map<string, string>> {
+  const bounds = new Map<string, string>();
+  if (untimed.length === 0) return bounds;
+  const rows = await store.query(
+    select({
+      from: 'events',
+      columns: [
+        { expr: col('weerbaar.evidence_sha256'), as: 'sha' },
+        { expr: col('log.offset'), as: 'offset' },
+        { expr: jsonField('weerbaar.fields', 'after_time'), as: 'after' },
+      ],
+      where: or(...untimed.slice(0, 1000).map((d) => and(eq(col('weerbaar.evidence_sha256'), val(String(d['weerbaar_evidence_sha256']))), eq(col('log.offset'), val(Number(d['log_offset'])))))),
+    }),
+  );
+  for (const r of rows) {
+    const after = typeof r['after'] === 'string' ? Date.parse(r['after']) : NaN;
+    if (!Number.isNaN(after)) bounds.set(`${String(r['sha'])}@${String(r['offset'])}`, new Date(after).toISOString());
+  }
+  return bounds;
 }
 
 /** The moments a board summary names: first attempt, first compromise, fixes, renewed activity, last activity. */
