@@ -50,6 +50,9 @@ export async function attributeAttack(app: AppContext, truth: ScenarioLogsTruth,
 
   const judged = truth.attackLines.filter((l) => NOT_JUDGED[l.kind] === undefined);
   const kindOf = new Map(judged.map((l) => [key(evidencePathOf(l.path), l.line), l.kind]));
+  // Attacker lines of the kinds not judged here (the upload) may be attributed too — rightly; they
+  // are left out of both sides rather than counted for or against.
+  for (const l of truth.attackLines) if (NOT_JUDGED[l.kind] !== undefined) attributed.delete(key(evidencePathOf(l.path), l.line));
   const correct = [...kindOf.keys()].filter((k) => attributed.has(k)).length;
   const notJudged = Object.entries(NOT_JUDGED).map(([kind, reason]) => ({ kind, reason: reason ?? '', lines: truth.attackLines.filter((l) => l.kind === kind).length }));
   return {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceCoverage } from '../ingest/coverage-ledger.js';
 import { countEvents } from '../ingest/event-counts.js';
@@ -6,6 +6,7 @@ import type { IngestProgress } from '../ingest/ingest-evidence.js';
 import type { Scenario } from '../scenario/example-prosecution-service.js';
 import { groundTruth } from '../scenario/ground-truth.js';
 import { type ScenarioLogsResult, writeScenarioLogs } from '../scenario/scenario-logs.js';
+import { partnerIocBundle } from '../scenario/scenario-iocs.js';
 import { packTriageTarball } from '../scenario/triage-tarball.js';
 import type { AppContext } from './app-context.js';
 import { type TruthCheck, truthCheck as check } from './truth-check.js';
@@ -67,7 +68,10 @@ export async function collectDemoEvidence(
   }
   await add([join(logs, 'apps'), join(logs, 'network')]);
   const coverage = await evidenceCoverage(app);
-  const huntReport = await hunt(app);
+  // The national CSIRT's indicators for this actor (STIX 2.1), as a partner would share them.
+  const iocFile = join(dir, 'ncsc-indicators.json');
+  await writeFile(iocFile, `${JSON.stringify(partnerIocBundle(generated.truth), null, 2)}\n`, { mode: 0o600 });
+  const huntReport = await hunt(app, { iocs: [iocFile] });
   const print = await footprint(app);
   const tarballOf = (gateway: string) => join(triage, `${gateway}-triage.tgz`);
   // Gateway logs went in as triage tarballs (entries relative to the gateway folder), the rest as folders.
@@ -108,6 +112,11 @@ export async function collectDemoEvidence(
         verdict: s.escalated ? 'COMPROMISE' : 'REVIEW',
         connections: huntReport.summary.filter((r) => r.ruleId === 'NS-R4').reduce((n, r) => n + r.hits, 0),
       })),
+    ),
+    check(
+      "NCSC's indicators that hit: exactly the attacker's three addresses",
+      [generated.truth.attackerIps.exploit, generated.truth.attackerIps.hijack, generated.truth.attackerIps.exfiltration].sort(),
+      huntReport.summary.filter((r) => r.ruleId === 'IOC').map((r) => r.title.split(' ')[2] ?? '').sort(),
     ),
     check('attacker log lines attributed by the hunt and footprint: precision and recall', { precision: 1, recall: 1 }, { precision: attribution.precision, recall: attribution.recall }),
     check(

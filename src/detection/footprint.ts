@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { EventStore } from '../store/event-store.js';
 import { type Expr, and, col, count, epochMs, eq, exists, isIn, max, min, or, select, val } from '../store/query-node.js';
 
@@ -5,7 +6,8 @@ import { type Expr, and, col, count, epochMs, eq, exists, isIn, max, min, or, se
  * The attacker's footprint (issue 5 §5): source addresses, sessions, accounts and user agents, with
  * first and last seen, derived from detections and one pivot step.
  *
- * - From detections: COMPROMISE detections give their address, session and account (a hijacked
+ * - From detections: COMPROMISE detections give their address (external only: internal addresses
+ *   are our own systems), session and account (a hijacked
  *   session names its victim's account: that account's session was the attacker's). ATTEMPT
  *   detections give only their address: the user name of an attempt is attacker-supplied text
  *   (CitrixBleed-2 leaks memory into it), not an account. REVIEW and INFO give nothing until an
@@ -99,7 +101,9 @@ export async function deriveFootprint(store: EventStore, decisions: readonly Dec
   for (const shell of await compromisedShells(store)) add('process', shell.value, 'detection', shell.rule);
   for (const d of detections) {
     const rule = String(d['rule']);
-    add('address', d['address'], 'detection', rule);
+    // Our own internal addresses (a VPN pool address the stolen session used, the source of a flow
+    // to an indicator's destination) are not the attacker's sources: the session stands for them.
+    if (typeof d['address'] !== 'string' || !isInternalAddress(d['address'])) add('address', d['address'], 'detection', rule);
     if (d['verdict'] === 'COMPROMISE') {
       add('session', d['session'], 'detection', rule);
       // The appliance's shell runs as root: the shell process is the entity, not the local superuser.
@@ -143,6 +147,19 @@ export async function deriveFootprint(store: EventStore, decisions: readonly Dec
   }
   const order = (a: FootprintEntity, b: FootprintEntity) => ENTITY_KINDS.indexOf(a.kind) - ENTITY_KINDS.indexOf(b.kind) || (a.first ?? '').localeCompare(b.first ?? '') || a.value.localeCompare(b.value);
   return { entities: entities.sort(order), excluded: excluded.sort(order) };
+}
+
+/** Private, shared, loopback and link-local ranges (RFC 1918, 6598, 4193, 4291): our side of the network. */
+export function isInternalAddress(address: string): boolean {
+  if (isIPv4(address)) {
+    const [a = 0, b = 0] = address.split('.').map(Number);
+    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+  }
+  if (isIPv6(address)) {
+    const head = address.toLowerCase();
+    return head === '::1' || /^f[cd][0-9a-f]{0,2}:/.test(head) || /^fe[89ab][0-9a-f]?:/.test(head);
+  }
+  return false;
 }
 
 export function latestDecisions(decisions: readonly Decision[]): Map<string, Decision> {
