@@ -53,6 +53,7 @@ const assets: Asset[] = Array.from({ length: ASSETS }, (_, i) => {
     model_numbers: [],
     skus: [],
     hashes: [],
+    audit_logging: null,
   };
 });
 const documents = Array.from({ length: ADVISORIES }, (_, i) => {

@@ -58,6 +58,7 @@ const gateway = (id: string, version: string | null, extra: Partial<Asset> = {})
   model_numbers: [],
   skus: [],
   hashes: [],
+  audit_logging: null,
   ...extra,
 });
 

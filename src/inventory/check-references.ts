@@ -2,7 +2,8 @@ import type { InputProblem } from '../shared/errors.js';
 import type { InventoryBatch, Located } from './inventory-model.js';
 
 /**
- * Checks what an import refers to: every data category, dependency, asset and partner named must
+ * Checks what an import refers to: every data category, dependency, asset (also a data category
+ * selector's system) and partner named must
  * exist in the batch or already in the store, ids must be unique within the batch, and an asset
  * cannot depend on itself. Each problem points at the item that holds the bad reference.
  */
@@ -23,6 +24,9 @@ export function checkReferences(batch: InventoryBatch, stored: KnownIds): InputP
   const unknown = (item: Located<unknown>, field: string, kind: string, id: string) =>
     problems.push({ location: { ...item.location, path: `${item.location.path ?? ''}${item.location.path ? '.' : ''}${field}` }, reason: `unknown ${kind} "${id}"` });
 
+  for (const item of batch.data_categories) {
+    for (const [i, selector] of item.value.selectors.entries()) if (!assets.has(selector.system)) unknown(item, `selectors[${i}].system`, 'asset', selector.system);
+  }
   for (const item of batch.assets) {
     for (const id of item.value.data_categories) if (!categories.has(id)) unknown(item, 'data_categories', 'data category', id);
     for (const id of item.value.depends_on) {

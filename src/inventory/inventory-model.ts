@@ -90,6 +90,22 @@ const Tlp = z.preprocess(
   z.enum(TLP_LEVELS, { message: `must be a TLP 2.0 label: ${TLP_LEVELS.join(', ')}` }),
 );
 
+/**
+ * Which audit events touch a data category (the exposure analysis reads them): on `system` (an
+ * asset id), events of these record types, under these path prefixes, with these record ids or
+ * these tags; an empty list does not restrict. A selector with no restriction at all means every
+ * audited access on that system.
+ */
+export const CategorySelectorSchema = z
+  .object({
+    system: Id,
+    record_types: IdList,
+    path_prefixes: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
+    record_ids: IdList,
+    tags: IdList,
+  })
+  .strict();
+
 export const DataCategorySchema = z
   .object({
     id: Id,
@@ -97,6 +113,32 @@ export const DataCategorySchema = z
     sensitivity: oneOf(SENSITIVITIES),
     personal_data: Flag,
     description: OptionalText,
+    selectors: z.array(CategorySelectorSchema).default([]),
+  })
+  .strict();
+
+export const AUDIT_GRANULARITIES = ['record', 'table', 'none'] as const;
+
+/** A date (midnight UTC) or a date-time with a zone, as ISO UTC. */
+const Moment = z.preprocess(
+  (value) => (value instanceof Date ? value.toISOString() : typeof value === 'string' ? value.trim() : value),
+  z
+    .string()
+    .refine((text) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) && !Number.isNaN(Date.parse(text)), 'must be a date (2024-01-31) or a date-time with a zone (2024-01-31T08:00:00Z)')
+    .transform((text) => new Date(/T/.test(text) ? text : `${text}T00:00:00Z`).toISOString()),
+);
+
+/**
+ * What a system's audit logging can prove (exposure reference §1–§3): at which granularity it
+ * records access (per record, per table only, or not at all), since when, how long it is kept, and
+ * known limits (throttling, truncation, best-effort). These bound every exposure verdict.
+ */
+export const AuditLoggingSchema = z
+  .object({
+    granularity: oneOf(AUDIT_GRANULARITIES),
+    enabled_since: Moment.nullish().transform((v) => v ?? null),
+    retention_days: z.number().int('must be a whole number').positive('must be more than 0').nullish().transform((v) => v ?? null),
+    limits: OptionalText,
   })
   .strict();
 
@@ -128,6 +170,8 @@ export const AssetSchema = z
           .regex(/^[a-z0-9-]+:[0-9a-f]{32,}$/, 'must be <algorithm>:<hex digest>, e.g. sha256:9f86d0…'),
       )
       .default([]),
+    /** What the system's audit log records; null when nobody has said. */
+    audit_logging: AuditLoggingSchema.nullish().transform((v) => v ?? null),
   })
   .strict();
 
@@ -166,6 +210,8 @@ export const InterfaceSchema = z
   .strict();
 
 export type DataCategory = z.output<typeof DataCategorySchema>;
+export type CategorySelector = z.output<typeof CategorySelectorSchema>;
+export type AuditLogging = z.output<typeof AuditLoggingSchema>;
 export type Asset = z.output<typeof AssetSchema>;
 export type Contact = z.output<typeof ContactSchema>;
 export type Partner = z.output<typeof PartnerSchema>;

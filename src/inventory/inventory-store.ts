@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CaseDatabase } from '../store/case-schema.js';
-import type { Asset, Contact, DataCategory, Interface, Partner, TlpLevel } from './inventory-model.js';
+import type { Asset, AuditLogging, CategorySelector, Contact, DataCategory, Interface, Partner, TlpLevel } from './inventory-model.js';
 
 /**
  * Reads the inventory from the case store into the model shape, and writes single entities back.
@@ -41,6 +41,7 @@ export async function loadInventory(db: Kysely<CaseDatabase>): Promise<Inventory
       sensitivity: r.sensitivity as DataCategory['sensitivity'],
       personal_data: Number(r.personal_data) === 1,
       description: r.description,
+      selectors: JSON.parse(r.selectors) as CategorySelector[],
     })),
     assets: assetRows.map((r) => ({
       id: r.id,
@@ -61,6 +62,7 @@ export async function loadInventory(db: Kysely<CaseDatabase>): Promise<Inventory
       model_numbers: JSON.parse(r.model_numbers) as string[],
       skus: JSON.parse(r.skus) as string[],
       hashes: JSON.parse(r.hashes) as string[],
+      audit_logging: r.audit_logging === null ? null : (JSON.parse(r.audit_logging) as AuditLogging),
     })),
     partners: partnerRows.map((r) => ({
       id: r.id,
@@ -104,7 +106,7 @@ function sortedUnique(values: readonly string[]): string[] {
 type Timestamps = { created_at: string; updated_at: string };
 
 export async function writeDataCategory(db: Kysely<CaseDatabase>, value: DataCategory, isNew: boolean, now: string): Promise<void> {
-  const row = { name: value.name, sensitivity: value.sensitivity, personal_data: value.personal_data ? 1 : 0, description: value.description };
+  const row = { name: value.name, sensitivity: value.sensitivity, personal_data: value.personal_data ? 1 : 0, description: value.description, selectors: JSON.stringify(value.selectors) };
   await upsertRow(db, 'data_category', value.id, row, isNew, now);
 }
 
@@ -126,6 +128,7 @@ export async function writeAsset(db: Kysely<CaseDatabase>, value: Asset, isNew: 
     model_numbers: JSON.stringify(value.model_numbers),
     skus: JSON.stringify(value.skus),
     hashes: JSON.stringify(value.hashes),
+    audit_logging: value.audit_logging === null ? null : JSON.stringify(value.audit_logging),
   };
   await upsertRow(db, 'asset', value.id, row, isNew, now);
 }

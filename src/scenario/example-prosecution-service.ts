@@ -72,18 +72,19 @@ function asset(fields: Partial<Asset> & Pick<Asset, 'id' | 'name' | 'kind'>): As
     model_numbers: [],
     skus: [],
     hashes: [],
+    audit_logging: null,
     ...fields,
   };
 }
 
 const DATA_CATEGORIES: DataCategory[] = [
-  { id: 'shelter-addresses', name: 'Addresses of protected shelters', sensitivity: 'secret', personal_data: true, description: 'Locations of shelters for victims of domestic violence and the people staying there.' },
-  { id: 'crown-witnesses', name: 'Crown witnesses and relatives', sensitivity: 'secret', personal_data: true, description: 'Identities, addresses and agreements of crown witnesses and their relatives.' },
-  { id: 'oc-terrorism-files', name: 'Organised-crime and terrorism files', sensitivity: 'secret', personal_data: true, description: 'Case files of organised-crime and terrorism investigations.' },
-  { id: 'hr-files', name: 'HR files of staff', sensitivity: 'confidential', personal_data: true, description: 'Personnel files of staff, prosecutors included.' },
-  { id: 'case-files', name: 'General criminal case files', sensitivity: 'confidential', personal_data: true, description: null },
-  { id: 'staff-directory', name: 'Staff directory', sensitivity: 'internal', personal_data: true, description: null },
-  { id: 'public-information', name: 'Public information', sensitivity: 'public', personal_data: false, description: 'Press releases, policy documents.' },
+  { id: 'shelter-addresses', name: 'Addresses of protected shelters', sensitivity: 'secret', personal_data: true, description: 'Locations of shelters for victims of domestic violence and the people staying there.' , selectors: [{ system: 'shelter-registry', record_types: ['shelter-address'], path_prefixes: [], record_ids: [], tags: [] }, { system: 'docstore', record_types: [], path_prefixes: ['/victim-care/shelters/'], record_ids: [], tags: [] }] },
+  { id: 'crown-witnesses', name: 'Crown witnesses and relatives', sensitivity: 'secret', personal_data: true, description: 'Identities, addresses and agreements of crown witnesses and their relatives.' , selectors: [{ system: 'witness-register', record_types: ['crown-witness'], path_prefixes: [], record_ids: [], tags: [] }] },
+  { id: 'oc-terrorism-files', name: 'Organised-crime and terrorism files', sensitivity: 'secret', personal_data: true, description: 'Case files of organised-crime and terrorism investigations.' , selectors: [{ system: 'cms-app', record_types: ['oc-terrorism-file'], path_prefixes: [], record_ids: [], tags: [] }, { system: 'docstore', record_types: [], path_prefixes: ['/ocl/'], record_ids: [], tags: [] }] },
+  { id: 'hr-files', name: 'HR files of staff', sensitivity: 'confidential', personal_data: true, description: 'Personnel files of staff, prosecutors included.' , selectors: [{ system: 'hr-app', record_types: ['hr-file'], path_prefixes: [], record_ids: [], tags: [] }] },
+  { id: 'case-files', name: 'General criminal case files', sensitivity: 'confidential', personal_data: true, description: null , selectors: [{ system: 'cms-app', record_types: ['case-file'], path_prefixes: [], record_ids: [], tags: [] }, { system: 'docstore', record_types: [], path_prefixes: ['/cases/'], record_ids: [], tags: [] }] },
+  { id: 'staff-directory', name: 'Staff directory', sensitivity: 'internal', personal_data: true, description: null , selectors: [{ system: 'hr-app', record_types: ['staff-directory-entry'], path_prefixes: [], record_ids: [], tags: [] }] },
+  { id: 'public-information', name: 'Public information', sensitivity: 'public', personal_data: false, description: 'Press releases, policy documents.' , selectors: [] },
 ];
 
 function gateways(): Asset[] {
@@ -105,7 +106,27 @@ function gateways(): Asset[] {
   );
 }
 
+/**
+ * What each system's audit log records (the exposure analysis's limits): the applications audit
+ * every record access; the databases only per table (pgAudit / SQL Server audit object logging);
+ * the document store only logins.
+ */
+const AUDIT_LOGGING: Readonly<Record<string, Asset['audit_logging']>> = {
+  'cms-app': { granularity: 'record', enabled_since: '2024-01-01T00:00:00.000Z', retention_days: 365, limits: null },
+  'hr-app': { granularity: 'record', enabled_since: '2024-01-01T00:00:00.000Z', retention_days: 365, limits: null },
+  'shelter-registry': { granularity: 'record', enabled_since: '2024-03-01T00:00:00.000Z', retention_days: 365, limits: null },
+  'witness-register': { granularity: 'record', enabled_since: '2023-06-01T00:00:00.000Z', retention_days: 730, limits: null },
+  'cms-db': { granularity: 'table', enabled_since: '2025-01-01T00:00:00.000Z', retention_days: 90, limits: 'pgAudit object logging: per table, best-effort, not transactional' },
+  'shelter-db': { granularity: 'table', enabled_since: '2025-01-01T00:00:00.000Z', retention_days: 90, limits: 'pgAudit object logging: per table, best-effort, not transactional' },
+  'hr-db': { granularity: 'table', enabled_since: '2025-01-01T00:00:00.000Z', retention_days: 90, limits: 'SQL Server audit: per table' },
+  docstore: { granularity: 'none', enabled_since: null, retention_days: null, limits: 'logs logins only; document reads are not audited' },
+};
+
 function coreAssets(): Asset[] {
+  return coreAssetList().map((a) => (AUDIT_LOGGING[a.id] ? { ...a, audit_logging: AUDIT_LOGGING[a.id]! } : a));
+}
+
+function coreAssetList(): Asset[] {
   return [
     asset({ id: 'idp-01', name: 'Active Directory', kind: 'identity', vendor: 'Microsoft', product: 'Active Directory Domain Services', version: '2019', criticality: 'critical' }),
     asset({ id: 'mfa-01', name: 'RADIUS / MFA server', kind: 'identity', vendor: 'Example Identity BV', product: 'TokenGuard', version: '5.2.1', criticality: 'high', depends_on: ['idp-01'] }),

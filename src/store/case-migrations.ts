@@ -340,6 +340,14 @@ const m0010_hunts: Migration = {
   },
 };
 
+/** Exposure facts in the inventory: which audit events touch a data category, what a system's audit log records. */
+const m0011_exposure_facts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('data_category').addColumn('selectors', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    await db.schema.alterTable('asset').addColumn('audit_logging', 'text').execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -351,6 +359,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0008_evidence': m0008_evidence,
   '0009_evidence_parse': m0009_evidence_parse,
   '0010_hunts': m0010_hunts,
+  '0011_exposure_facts': m0011_exposure_facts,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

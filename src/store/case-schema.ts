@@ -37,6 +37,8 @@ export interface DataCategoryTable {
   sensitivity: string;
   personal_data: number;
   description: string | null;
+  /** JSON array of CategorySelector: which audit events touch the category. */
+  selectors: string;
   created_at: string;
   updated_at: string;
 }
@@ -59,6 +61,8 @@ export interface AssetTable {
   model_numbers: string;
   skus: string;
   hashes: string;
+  /** JSON of AuditLogging (granularity, enabled since, retention, limits), null when unknown. */
+  audit_logging: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { AuditLogging, CategorySelector } from '../../inventory/inventory-model.js';
 import { importInventoryFiles, inventory, inventoryItem } from '../../app/inventory-service.js';
 import type { EntityKind } from '../../inventory/inventory-model.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
@@ -83,7 +84,7 @@ export function registerInventoryCommands(program: Command, io: CliIo, run: Acti
         const item = await withApp(this, io, (app) => inventoryItem(app, id));
         if (this.opts<{ json?: boolean }>().json) return printJson(io, item);
         const lines = [`${item.kind.replace('_', ' ')} ${item.value.id}`];
-        for (const [field, value] of Object.entries(item.value)) if (field !== 'id') lines.push(`  ${field.padEnd(16)}${show(value)}`);
+        for (const [field, value] of Object.entries(item.value)) if (field !== 'id') lines.push(`  ${field.padEnd(16)}${showField(field, value)}`);
         if (item.kind === 'asset') {
           lines.push(`  ${'needed by'.padEnd(16)}${show(item.dependents)}`);
           lines.push(`  ${'interfaces'.padEnd(16)}${show(item.interfaces.map((i) => `${i.id} (${i.direction} ${i.partner})`))}`);
@@ -95,6 +96,35 @@ export function registerInventoryCommands(program: Command, io: CliIo, run: Acti
         printLines(io, lines);
       })();
     });
+}
+
+/** Exposure facts read as sentences; everything else as its value. */
+function showField(field: string, value: unknown): string {
+  if (field === 'selectors' && Array.isArray(value) && value.length > 0) {
+    return (value as CategorySelector[])
+      .map((s) => {
+        const limits = [
+          s.record_types.length ? `record types ${s.record_types.join('/')}` : '',
+          s.path_prefixes.length ? `paths ${s.path_prefixes.join('/')}` : '',
+          s.record_ids.length ? `${s.record_ids.length} listed records` : '',
+          s.tags.length ? `tags ${s.tags.join('/')}` : '',
+        ].filter(Boolean);
+        return `${s.system}${limits.length ? ` (${limits.join(', ')})` : ' (every audited access)'}`;
+      })
+      .join('; ');
+  }
+  if (field === 'audit_logging' && value !== null && typeof value === 'object') {
+    const a = value as AuditLogging;
+    return [
+      `${a.granularity === 'none' ? 'no access audit' : `per ${a.granularity}`}`,
+      a.enabled_since ? `since ${a.enabled_since.slice(0, 10)}` : '',
+      a.retention_days ? `kept ${a.retention_days} days` : '',
+      a.limits ?? '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+  }
+  return show(value);
 }
 
 function show(value: unknown): string {
