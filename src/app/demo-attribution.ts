@@ -1,4 +1,5 @@
 import { type Footprint, processEvents } from '../detection/footprint.js';
+import { footprintAccesses } from '../exposure/touched-records.js';
 import type { AttackLineKind } from '../scenario/scenario-log-common.js';
 import type { ScenarioLogsTruth } from '../scenario/scenario-logs.js';
 import { and, col, isIn, not, select } from '../store/query-node.js';
@@ -65,4 +66,22 @@ export async function attributeAttack(app: AppContext, truth: ScenarioLogsTruth,
     extra: [...attributed].filter((k) => !kindOf.has(k)).slice(0, 5),
     notJudged,
   };
+}
+
+/**
+ * The attacker's record accesses (issue 6: touched records) against the planted data reads, line
+ * by line: every access the footprint attributes must be a planted read, and every planted read
+ * that was written (the logging gap swallowed some) must be attributed.
+ */
+export async function attributeAccesses(app: AppContext, truth: ScenarioLogsTruth, print: Footprint, evidencePathOf: (truthPath: string) => string): Promise<{ truth: number; attributed: number; correct: number; precision: number; recall: number }> {
+  const store = await app.events();
+  const where = await footprintAccesses(store, print);
+  const attributed = new Set(
+    where === null
+      ? []
+      : (await store.query(select({ from: 'events', columns: [{ expr: col('log.file.path'), as: 'path' }, { expr: col('weerbaar.line'), as: 'line' }], where }))).map((r) => `${String(r['path'])}:${String(r['line'])}`),
+  );
+  const planted = new Set(truth.attackLines.filter((l) => l.kind === 'data-access').map((l) => `${evidencePathOf(l.path)}:${l.line}`));
+  const correct = [...planted].filter((k) => attributed.has(k)).length;
+  return { truth: planted.size, attributed: attributed.size, correct, precision: attributed.size === 0 ? 0 : correct / attributed.size, recall: planted.size === 0 ? 0 : correct / planted.size };
 }

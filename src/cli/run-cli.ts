@@ -6,6 +6,7 @@ import { registerAdvisoryCommands } from './commands/advisory-commands.js';
 import { registerAuditCommands } from './commands/audit-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerEvidenceCommands } from './commands/evidence-commands.js';
+import { registerExposureCommands } from './commands/exposure-commands.js';
 import { registerFootprintCommands } from './commands/footprint-commands.js';
 import { registerHuntCommand } from './commands/hunt-command.js';
 import { registerFindingCommands } from './commands/finding-commands.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => voi
   registerEvidenceCommands(program, io, run);
   registerHuntCommand(program, io, run);
   registerFootprintCommands(program, io, run);
+  registerExposureCommands(program, io, run);
   registerDemoCommand(program, io, run);
   program.commands.forEach(function inherit(command: Command): void {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');

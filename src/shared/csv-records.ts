@@ -36,3 +36,14 @@ export function readCsvRecords(file: string, text: string, problems: InputProble
     return { record, line };
   });
 }
+
+/**
+ * One CSV cell (RFC 4180 quoting). Cells a spreadsheet would read as a formula (leading = + - @,
+ * tab, CR) get a `'` prefix: exported text comes from logs and is attacker-controlled.
+ */
+export function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let cell = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(cell)) cell = `'${cell}`;
+  return /[",\n\r]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+}

@@ -1,3 +1,4 @@
+import { csvCell } from '../shared/csv-records.js';
 import type { EventStore, Row } from '../store/event-store.js';
 import { and, col, epochMs, eq, isIn, jsonField, max, min, or, select, val } from '../store/query-node.js';
 
@@ -186,11 +187,4 @@ export function timelineCsv(entries: readonly TimelineEntry[]): string {
     } else emit(e, e.datetime, e.timestamp_desc);
   }
   return rows.join('\n') + '\n';
-}
-
-export function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  let cell = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(cell)) cell = `'${cell}`;
-  return /[",\n\r]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }

@@ -114,6 +114,9 @@ function summary(report: DemoReport): string[] {
     ).map((l) => `  ${l}`),
     attributionLine(report.evidence.attribution),
     ...report.evidence.attribution.notJudged.map((n) => `  not judged here: ${n.lines} ${n.kind} lines (${n.reason})`),
+    `Record accesses through the footprint (weerbaar exposure records): ${report.evidence.accesses.correct} of ${report.evidence.accesses.truth} planted reads found, ` +
+      `${report.evidence.accesses.attributed - report.evidence.accesses.correct} of ${report.evidence.accesses.attributed} attributed accesses are the session owner's own ` +
+      '(application sessions the owner opened through the same address during the theft: the audit cannot tell them apart)',
     '',
     'Key moments (UTC):',
     ...report.evidence.moments.map((m) => `  ${m.entry.datetime.slice(0, 19).replace('T', ' ')}  ${m.label}: ${m.entry.message.slice(0, 110)}`),

@@ -1,0 +1,77 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from './support/cli-harness.js';
+import { useEngineWorkspace } from './support/engine-workspace.js';
+import { engines, postgresSkipReason } from './support/engines.js';
+
+/** `weerbaar exposure records`: the records a hijacked VPN session touched, with their category; the owner's own accesses left out. */
+
+if (postgresSkipReason) describe.skip(postgresSkipReason, () => undefined);
+
+const login = (t: string, ip: string) =>
+  `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN LOGIN 1 0 : Context bob@eps.example@${ip} - SessionId: 3 - User bob@eps.example - Client_ip ${ip} - Nat_ip "Mapped Ip" - Vserver 192.0.2.10:443 - Browser_type "Mozilla/5.0" - Group(s) "N/A"`;
+const conn = (t: string, ip: string) =>
+  `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN TCPCONNSTAT 2 0 : Context bob@eps.example@${ip} - SessionId: 3 - User bob@eps.example - Client_ip ${ip} - Nat_ip 10.250.1.5 - Vserver 192.0.2.10:443 - Source ${ip}:50000 - Destination 10.1.2.3:443 - Start_time "07/15/2025:${t} GMT" - End_time "07/15/2025:${t} GMT" - Duration 00:00:01  - Total_bytes_send 10 - Total_bytes_recv 20 - Access Allowed - Group(s) "N/A"`;
+const audit = (t: string, session: string, action: string, type: string, id: string | null, ip = '10.250.1.5', bytes = 1000) =>
+  `{"timestamp":"2025-07-15T${t}Z","system":"shelter-registry","user":"bob","session":"${session}","source_ip":"${ip}","action":"${action}","record_type":"${type}","record_id":${id === null ? 'null' : `"${id}"`},"bytes":${bytes},"outcome":"success"}`;
+
+const INVENTORY = `
+data_categories:
+  - id: shelter-addresses
+    name: Shelter addresses
+    sensitivity: secret
+    personal_data: true
+    selectors: [{ system: shelter-registry, record_types: [shelter-address] }]
+assets:
+  - { id: shelter-registry, name: Shelter registry, kind: application, data_categories: [shelter-addresses], audit_logging: { granularity: record } }
+`;
+
+describe.each(engines)('exposure records on $name', (engine) => {
+  const t = useEngineWorkspace(engine);
+
+  it('attributes the application sessions opened through a hijacked VPN session, not the owner’s own', async () => {
+    await writeFile(join(t.root, 'inventory.yaml'), INVENTORY);
+    expect((await cli(['-w', t.ws, 'inventory', 'import', join(t.root, 'inventory.yaml')], { env: t.env })).code).toBe(0);
+    const gw = join(t.root, 'gw');
+    const apps = join(t.root, 'apps', 'shelter-registry');
+    await mkdir(gw);
+    await mkdir(apps, { recursive: true });
+    await writeFile(
+      join(gw, 'ns.log'),
+      Buffer.concat([
+        Buffer.from([login('07:00:00', '198.18.3.10'), conn('07:05:00', '198.18.3.10'), '<135> 07/15/2025:08:30:00 GMT ns-gw-01 0-PPE-6 : default AAA Message 12345678 0 :  "Authentication is rejected for '].join('\n')),
+        Buffer.from([0x61, 0xc8, 0x9f, 0xff]),
+        Buffer.from(['"', conn('09:00:00', '203.0.113.66'), conn('11:00:00', '203.0.113.66'), ''].join('\n')),
+      ]),
+    );
+    await writeFile(
+      join(apps, 'audit.jsonl'),
+      [
+        audit('07:10:00', 'sr-owner', 'login', 'session', null), // the owner, before the theft
+        audit('07:11:00', 'sr-owner', 'view', 'shelter-address', 'SH-001'),
+        audit('09:20:00', 'sr-owner', 'view', 'shelter-address', 'SH-002'), // the owner's session, during the theft
+        audit('09:05:00', 'sr-thief', 'login', 'session', null),
+        audit('09:06:00', 'sr-thief', 'search', 'shelter-address', null),
+        audit('09:07:00', 'sr-thief', 'view', 'shelter-address', 'SH-010'),
+        audit('09:08:00', 'sr-thief', 'download', 'shelter-address', 'SH-010', '10.250.1.5', 250000),
+        audit('09:09:00', 'sr-thief', 'view', 'shelter-address', 'SH-011'),
+        audit('12:00:00', 'sr-thief', 'view', 'shelter-address', 'SH-012'), // after the VPN session's last event
+        audit('09:10:00', 'sr-other', 'view', 'shelter-address', 'SH-020', '10.250.9.9'), // someone else
+        '',
+      ].join('\n'),
+    );
+    expect((await cli(['-w', t.ws, 'evidence', 'add', gw], { env: t.env })).code).toBe(0);
+    expect((await cli(['-w', t.ws, 'evidence', 'add', join(t.root, 'apps')], { env: t.env })).code).toBe(0);
+    expect((await cli(['-w', t.ws, 'hunt'], { env: t.env })).code).toBe(0);
+
+    const records = JSON.parse((await cli(['-w', t.ws, 'exposure', 'records', '--json'], { env: t.env })).stdout) as { category: string; recordId: string; actions: string[]; bytes: number; via: string; line: number }[];
+    expect(records.map((r) => `${r.category} ${r.recordId} ${r.actions.join('+')} ${r.bytes} ${r.via} line ${r.line}`)).toEqual([
+      'shelter-addresses SH-010 download+view 251000 session 3 line 6',
+      'shelter-addresses SH-011 view 1000 session 3 line 8',
+    ]);
+    const csv = (await cli(['-w', t.ws, 'exposure', 'records', '--csv'], { env: t.env })).stdout.split('\n');
+    expect(csv[0]).toBe('category,system,record_type,record_id,first,last,actions,bytes,via,events,file,line');
+    expect(csv[1]).toMatch(/^shelter-addresses,shelter-registry,shelter-address,SH-010,2025-07-15T09:07:00.000Z,2025-07-15T09:08:00.000Z,download view,251000,session 3,2,/);
+  });
+});
