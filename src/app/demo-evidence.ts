@@ -83,7 +83,7 @@ export async function collectDemoEvidence(
   };
   const attribution = await attributeAttack(app, generated.truth, print, evidencePathOf);
   const accesses = await attributeAccesses(app, generated.truth, print, evidencePathOf);
-  const moments = keyMoments(await timeline(app));
+  const moments = keyMoments(await timeline(app, print));
   const attempts = huntReport.summary.find((r) => r.ruleId === 'NS-R1');
   const checks = [
     ...(await checkEvidence(app, generated, coverage, failures)),

@@ -5,6 +5,7 @@ import { inventory } from './inventory-service.js';
 
 /** `weerbaar exposure records`: the records the attacker's footprint touched, with their data category. */
 export async function exposureRecords(app: AppContext): Promise<TouchedRecord[]> {
-  const [print, inv] = [await footprint(app), await inventory(app)];
+  const print = await footprint(app);
+  const inv = await inventory(app);
   return touchedRecords(await app.events(), print, inv.data_categories);
 }

@@ -33,8 +33,9 @@ export async function decideEntity(app: AppContext, input: { kind: string; value
   return decision;
 }
 
-export async function timeline(app: AppContext): Promise<TimelineEntry[]> {
-  const print = await footprint(app);
+/** `print`: a footprint the caller already derived (the demo), so it is not derived twice. */
+export async function timeline(app: AppContext, known?: Footprint): Promise<TimelineEntry[]> {
+  const print = known ?? (await footprint(app));
   const sessions = print.entities.filter((e) => e.kind === 'session').map((e) => e.value);
   return buildTimeline(await app.events(), { sessions, markers: await advisoryMarkers(app) });
 }

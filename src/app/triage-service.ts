@@ -36,7 +36,11 @@ export async function collectedTrees(app: AppContext, options: { addedAfter?: st
     .orderBy('evidence_entry.path')
     .execute();
   const byContainer = new Map<string, typeof rows>();
-  for (const row of rows) byContainer.set(row.container_sha256, [...(byContainer.get(row.container_sha256) ?? []), row]);
+  for (const row of rows) {
+    const entries = byContainer.get(row.container_sha256);
+    if (entries) entries.push(row);
+    else byContainer.set(row.container_sha256, [row]);
+  }
   const trees: CollectedTree[] = [];
   for (const [container, entries] of byContainer) {
     if (options.addedAfter !== undefined && !entries.some((e) => e.added_at !== null && e.added_at > options.addedAfter!)) continue;

@@ -25,16 +25,18 @@ export interface ProbeBurst {
 
 /** Bursts per source, from its probe times in order: windows of WINDOW_MS holding ≥ BURST requests, merged when they overlap. */
 export function bursts(source: string, times: readonly number[]): ProbeBurst[] {
-  const found: ProbeBurst[] = [];
+  // Windows as index ranges into the sorted times: a burst runs from its first window's first
+  // index to the last index that kept a window full, so its request count is that span's length.
+  const spans: { from: number; to: number }[] = [];
   let start = 0;
   for (let end = 0; end < times.length; end++) {
     while (times[end]! - times[start]! > WINDOW_MS) start++;
     if (end - start + 1 < BURST) continue;
-    const last = found.at(-1);
-    if (last && times[start]! <= last.last) found[found.length - 1] = { ...last, last: times[end]! };
-    else found.push({ source, first: times[start]!, last: times[end]!, requests: 0 });
+    const last = spans.at(-1);
+    if (last && times[start]! <= times[last.to]!) last.to = end;
+    else spans.push({ from: start, to: end });
   }
-  return found.map((b) => ({ ...b, requests: times.filter((t) => t >= b.first && t <= b.last).length }));
+  return spans.map(({ from, to }) => ({ source, first: times[from]!, last: times[to]!, requests: to - from + 1 }));
 }
 
 export async function findProbeBursts(store: EventStore): Promise<ProbeBurst[]> {
@@ -52,7 +54,9 @@ export async function findProbeBursts(store: EventStore): Promise<ProbeBurst[]> 
   const bySource = new Map<string, number[]>();
   for (const r of rows) {
     if (typeof r['source'] !== 'string' || r['t'] === null) continue;
-    bySource.set(r['source'], [...(bySource.get(r['source']) ?? []), Number(r['t'])]);
+    const times = bySource.get(r['source']);
+    if (times) times.push(Number(r['t']));
+    else bySource.set(r['source'], [Number(r['t'])]);
   }
   return [...bySource].flatMap(([source, times]) => bursts(source, times));
 }

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { WeerbaarError } from '../shared/errors.js';
 import { type Expr, and, coalesce, col, compare, epochMs, isIn, ipv4Range, lower, not, or, regex, val } from '../store/query-node.js';
-import { normaliseAddress } from './ioc-model.js';
+import { ipv4Bounds, normaliseAddress } from './ioc-model.js';
 
 /**
  * Which events a hunt looks at. `--since` makes monitoring runs incremental: an ISO time keeps
@@ -42,9 +42,8 @@ export function ownActivity(config: OwnActivityConfig | undefined): Expr | null 
     const parsed = normaliseAddress(text.trim());
     if (!parsed.ok) throw new WeerbaarError('CONFIG_INVALID', `hunt.own_activity.source_ips: ${parsed.reason}`);
     if (parsed.type === 'cidr4') {
-      const [address = '', prefix = '32'] = parsed.value.split('/');
-      const low = address.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-      for (const column of ['source.ip', 'network.forwarded_ip']) parts.push(ipv4Range(col(column), low, low + 2 ** (32 - Number(prefix)) - 1));
+      const { low, high } = ipv4Bounds(parsed.value);
+      for (const column of ['source.ip', 'network.forwarded_ip']) parts.push(ipv4Range(col(column), low, high));
     } else if (isIPv4(parsed.value) || isIPv6(parsed.value)) exact.push(parsed.value);
     else throw new WeerbaarError('CONFIG_INVALID', `hunt.own_activity.source_ips: IPv6 networks are not supported here; list the addresses (${text})`);
   }

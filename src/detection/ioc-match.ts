@@ -20,7 +20,7 @@ import {
 import type { Scalar } from '../store/query-node.js';
 import type { Confidence, DetectionRule, Verdict } from './detection-rule.js';
 import { DETECTION_EVENT_COLUMNS, runRules } from './hunt.js';
-import { type Ioc, type IocConjunction, type IocSet, type IocType, ipv6Bits } from './ioc-model.js';
+import { type Ioc, type IocConjunction, type IocSet, type IocType, ipv4Bounds, ipv6Bits } from './ioc-model.js';
 
 /**
  * IOC matching as joins inside the engine (issue: "a join against the event store, not a scan per
@@ -81,10 +81,6 @@ export function iocTitle(ioc: Ioc): string {
   return `IOC ${ioc.type} ${ioc.value} (${ioc.source.file.split(/[\\/]/).pop() ?? ''}${id})`;
 }
 
-function ipv4Number(text: string): number {
-  return text.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
 type IocRow = readonly Scalar[];
 
 function row(huntId: string, kind: 'ip4' | 'text', ioc: Ioc, value: string, prefix: number | null, network: number | null): IocRow {
@@ -117,10 +113,9 @@ export async function matchIocs(
   let fileOnly = 0;
   for (const ioc of items) {
     if (ioc.type === 'ipv4' || ioc.type === 'cidr4') {
-      const [address = '', prefixText] = ioc.value.split('/');
-      const prefix = prefixText === undefined ? 32 : Number(prefixText);
+      const { low, prefix } = ipv4Bounds(ioc.value);
       prefixes.add(prefix);
-      rows.push(row(huntId, 'ip4', ioc, ioc.value, prefix, ipv4Number(address)));
+      rows.push(row(huntId, 'ip4', ioc, ioc.value, prefix, low));
     } else if (ioc.type === 'ipv6' || ioc.type === 'cidr6') ipv6.push(ioc);
     else if (FILE_HASHES.includes(ioc.type)) fileOnly++;
     else if (TEXT_COLUMNS[ioc.type]) rows.push(row(huntId, 'text', ioc, TEXT_COLUMNS[ioc.type]!.some((c) => c.folded) ? ioc.value.toLowerCase() : ioc.value, null, null));
@@ -188,10 +183,8 @@ async function ipv6Rows(store: EventStore, huntId: string, iocs: readonly Ioc[])
 /** The predicate for one IOC over an event (for conjunctions, which are checked one by one). */
 function iocPredicate(ioc: Ioc): Expr {
   if (ioc.type === 'ipv4' || ioc.type === 'cidr4') {
-    const [address = '', prefixText] = ioc.value.split('/');
-    const size = 2 ** (32 - (prefixText === undefined ? 32 : Number(prefixText)));
-    const low = ipv4Number(address);
-    return or(...IP_COLUMNS.filter((c) => ioc.role === null || c.role === ioc.role).map((c) => ipv4Range(col(c.column), low, low + size - 1)));
+    const { low, high } = ipv4Bounds(ioc.value);
+    return or(...IP_COLUMNS.filter((c) => ioc.role === null || c.role === ioc.role).map((c) => ipv4Range(col(c.column), low, high)));
   }
   if (ioc.type === 'ipv6' || ioc.type === 'cidr6') return or(...IP_COLUMNS.filter((c) => ioc.role === null || c.role === ioc.role).map((c) => eq(lower(col(c.column)), val(ioc.value))));
   const targets = TEXT_COLUMNS[ioc.type] ?? [];

@@ -305,6 +305,18 @@ export function normaliseAddress(text: string): NormaliseResult {
   return { ok: true, type: family === 4 ? 'cidr4' : 'cidr6', value: `${shown}/${prefix}` };
 }
 
+/**
+ * An IPv4 address or network (`a.b.c.d` or `a.b.c.d/p`, dotted quad already valid) as the unsigned
+ * 32-bit numbers of its first and last address, and its prefix length.
+ */
+export function ipv4Bounds(value: string): { readonly low: number; readonly high: number; readonly prefix: number } {
+  const [address = '', prefixText] = value.split('/');
+  const prefix = prefixText === undefined ? 32 : Number(prefixText);
+  const size = 2 ** (32 - prefix);
+  const low = Math.floor(address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0) / size) * size;
+  return { low, high: low + size - 1, prefix };
+}
+
 export function ipv6Bits(address: string): bigint {
   let text = address;
   const lastColon = text.lastIndexOf(':');

@@ -101,7 +101,9 @@ export async function findSessionRoaming(store: EventStore, huntId: string): Pro
     const ip = addressOf(r);
     const login = loginIp.get(sessionKey(r));
     if (!ip || !login || ip === login || loginNetworks.has(networkOf(ip) ?? ip)) continue;
-    roams.set(sessionKey(r), [...(roams.get(sessionKey(r)) ?? []), r]);
+    const known = roams.get(sessionKey(r));
+    if (known) known.push(r);
+    else roams.set(sessionKey(r), [r]);
   }
   const findings: RoamingFinding[] = [];
   for (const [key, rows] of roams) {

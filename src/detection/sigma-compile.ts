@@ -31,7 +31,7 @@ import { EVENT_COLUMNS } from '../store/event-schema.js';
 import { type DatePart, type Expr, type LikePart, and, coalesce, col, compare, datePart, exists, ipv4Range, ipv6Prefix, isNull, jsonField, like, not, or, regex, toNumber, toText, val } from '../store/query-node.js';
 import { isValidIdentifier, isValidJsonKey } from '../store/sql-compiler.js';
 import type { ConditionNode } from './sigma-condition.js';
-import { ipv6Bits } from './ioc-model.js';
+import { ipv4Bounds, ipv6Bits } from './ioc-model.js';
 import type { FieldCondition, PatternPart, SigmaDetection, SigmaFilterRule, SigmaModifier, SigmaRule, SigmaSearch, SigmaValue } from './sigma-rule.js';
 
 /** Sigma field name → events-table column, or `weerbaar.fields.<key>` for a parsed field under another name. */
@@ -229,10 +229,8 @@ function compileValue(value: SigmaValue, modifiers: readonly SigmaModifier[], fi
     }
     case 'cidr': {
       if (value.version === 6) return [ipv6Prefix(field.text, value.prefix, ipv6Bits(value.address).toString(16).padStart(32, '0'))];
-      const base = value.address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-      const size = 2 ** (32 - value.prefix);
-      const low = Math.floor(base / size) * size;
-      return [ipv4Range(field.text, low, low + size - 1)];
+      const { low, high } = ipv4Bounds(`${value.address}/${value.prefix}`);
+      return [ipv4Range(field.text, low, high)];
     }
     case 'fieldref': {
       if (wraps || has('cased')) throw new Unsupported(`modifier fieldref with ${modifiers.filter((m) => m !== 'fieldref' && m !== 'neq' && m !== 'all').join('|')} not supported yet`);

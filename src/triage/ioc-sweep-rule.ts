@@ -68,7 +68,12 @@ function compile(iocs: readonly Ioc[]): CompiledIocs {
       notSwept.set(ioc.type, (notSwept.get(ioc.type) ?? 0) + 1);
       return;
     }
-    if (ioc.type === 'sha256') sha256.set(ioc.value.toLowerCase(), [...(sha256.get(ioc.value.toLowerCase()) ?? []), index]);
+    if (ioc.type === 'sha256') {
+      const hash = ioc.value.toLowerCase();
+      const known = sha256.get(hash);
+      if (known) known.push(index);
+      else sha256.set(hash, [index]);
+    }
     // `*.example.com` (a normalised wildcard domain) matches any name ending in `.example.com`.
     const wildcard = ioc.type === 'domain' && ioc.value.startsWith('*.');
     const value = wildcard ? ioc.value.slice(1) : ioc.value;
