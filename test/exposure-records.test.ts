@@ -13,8 +13,10 @@ const login = (t: string, ip: string) =>
   `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN LOGIN 1 0 : Context bob@eps.example@${ip} - SessionId: 3 - User bob@eps.example - Client_ip ${ip} - Nat_ip "Mapped Ip" - Vserver 192.0.2.10:443 - Browser_type "Mozilla/5.0" - Group(s) "N/A"`;
 const conn = (t: string, ip: string) =>
   `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN TCPCONNSTAT 2 0 : Context bob@eps.example@${ip} - SessionId: 3 - User bob@eps.example - Client_ip ${ip} - Nat_ip 10.250.1.5 - Vserver 192.0.2.10:443 - Source ${ip}:50000 - Destination 10.1.2.3:443 - Start_time "07/15/2025:${t} GMT" - End_time "07/15/2025:${t} GMT" - Duration 00:00:01  - Total_bytes_send 10 - Total_bytes_recv 20 - Access Allowed - Group(s) "N/A"`;
-const audit = (t: string, session: string, action: string, type: string, id: string | null, ip = '10.250.1.5', bytes = 1000) =>
-  `{"timestamp":"2025-07-15T${t}Z","system":"shelter-registry","user":"bob","session":"${session}","source_ip":"${ip}","action":"${action}","record_type":"${type}","record_id":${id === null ? 'null' : `"${id}"`},"bytes":${bytes},"outcome":"success"}`;
+const OWNER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/138.0.0.0';
+const THIEF = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0';
+const audit = (t: string, session: string, action: string, type: string, id: string | null, ip = '10.250.1.5', bytes = 1000, system = 'shelter-registry') =>
+  `{"timestamp":"2025-07-15T${t}Z","system":"${system}","user":"bob","session":"${session}","source_ip":"${ip}","user_agent":"${session.includes('thief') ? THIEF : OWNER}","action":"${action}","record_type":"${type}","record_id":${id === null ? 'null' : `"${id}"`},"bytes":${bytes},"outcome":"success"}`;
 
 const INVENTORY = `
 data_categories:
@@ -23,8 +25,19 @@ data_categories:
     sensitivity: secret
     personal_data: true
     selectors: [{ system: shelter-registry, record_types: [shelter-address] }]
+  - id: crown-witnesses
+    name: Crown witnesses
+    sensitivity: secret
+    personal_data: true
+    selectors: [{ system: witness-register }]
+  - id: case-files
+    name: Case files
+    sensitivity: confidential
+    personal_data: true
 assets:
-  - { id: shelter-registry, name: Shelter registry, kind: application, data_categories: [shelter-addresses], audit_logging: { granularity: record } }
+  - { id: shelter-registry, name: Shelter registry, kind: application, data_categories: [shelter-addresses], audit_logging: { granularity: record, enabled_since: 2024-01-01 } }
+  - { id: witness-register, name: Witness register, kind: application, data_categories: [crown-witnesses], audit_logging: { granularity: record, enabled_since: 2024-01-01 } }
+  - { id: docstore, name: Document store, kind: application, data_categories: [case-files], audit_logging: { granularity: none, limits: logins only } }
 `;
 
 describe.each(engines)('exposure records on $name', (engine) => {
@@ -58,6 +71,10 @@ describe.each(engines)('exposure records on $name', (engine) => {
         audit('09:09:00', 'sr-thief', 'view', 'shelter-address', 'SH-011'),
         audit('12:00:00', 'sr-thief', 'view', 'shelter-address', 'SH-012'), // after the VPN session's last event
         audit('09:10:00', 'sr-other', 'view', 'shelter-address', 'SH-020', '10.250.9.9'), // someone else
+        audit('09:30:00', 'sr-owner2', 'login', 'session', null), // opened during the theft, in the owner's browser
+        audit('09:31:00', 'sr-owner2', 'view', 'shelter-address', 'SH-030'),
+        audit('06:00:00', 'wr-1', 'view', 'crown-witness', 'CW-1', '10.250.9.9', 1000, 'witness-register'),
+        audit('13:00:00', 'wr-1', 'view', 'crown-witness', 'CW-2', '10.250.9.9', 1000, 'witness-register'),
         '',
       ].join('\n'),
     );
@@ -65,13 +82,37 @@ describe.each(engines)('exposure records on $name', (engine) => {
     expect((await cli(['-w', t.ws, 'evidence', 'add', join(t.root, 'apps')], { env: t.env })).code).toBe(0);
     expect((await cli(['-w', t.ws, 'hunt'], { env: t.env })).code).toBe(0);
 
-    const records = JSON.parse((await cli(['-w', t.ws, 'exposure', 'records', '--json'], { env: t.env })).stdout) as { category: string; recordId: string; actions: string[]; bytes: number; via: string; line: number }[];
-    expect(records.map((r) => `${r.category} ${r.recordId} ${r.actions.join('+')} ${r.bytes} ${r.via} line ${r.line}`)).toEqual([
-      'shelter-addresses SH-010 download+view 251000 session 3 line 6',
-      'shelter-addresses SH-011 view 1000 session 3 line 8',
+    const records = JSON.parse((await cli(['-w', t.ws, 'exposure', 'records', '--json'], { env: t.env })).stdout) as { category: string; recordId: string; actions: string[]; bytes: number; via: string; attribution: string; line: number }[];
+    expect(records.map((r) => `${r.category} ${r.recordId} ${r.actions.join('+')} ${r.bytes} ${r.via} ${r.attribution} line ${r.line}`)).toEqual([
+      'shelter-addresses SH-010 download+view 251000 session 3 footprint line 6',
+      'shelter-addresses SH-011 view 1000 session 3 footprint line 8',
+      'shelter-addresses SH-030 view 1000 session 3 ambiguous line 12',
     ]);
     const csv = (await cli(['-w', t.ws, 'exposure', 'records', '--csv'], { env: t.env })).stdout.split('\n');
-    expect(csv[0]).toBe('category,system,record_type,record_id,first,last,actions,bytes,via,events,file,line');
-    expect(csv[1]).toMatch(/^shelter-addresses,shelter-registry,shelter-address,SH-010,2025-07-15T09:07:00.000Z,2025-07-15T09:08:00.000Z,download view,251000,session 3,2,/);
+    expect(csv[0]).toBe('category,system,record_type,record_id,first,last,actions,bytes,via,attribution,events,file,line');
+    expect(csv[1]).toMatch(/^shelter-addresses,shelter-registry,shelter-address,SH-010,2025-07-15T09:07:00.000Z,2025-07-15T09:08:00.000Z,download view,251000,session 3,footprint,2,/);
+
+    // Verdicts: the footprint alone opens the window "at the latest": nothing can be ruled out ...
+    type Report = { window: { start: string; startIsLowerBound: boolean; choice: { reason: string } | null }; categories: { category: string; verdict: string; extent: string | null; reasons: { code: string; system: string | null }[] }[] };
+    const exposure = async () => JSON.parse((await cli(['-w', t.ws, 'exposure', '--json'], { env: t.env })).stdout) as Report;
+    const before = await exposure();
+    expect(before.window).toMatchObject({ start: '2025-07-15T07:00:00.000Z', startIsLowerBound: true, choice: null });
+    expect(before.categories.map((c) => `${c.category} ${c.verdict}`)).toEqual(['case-files undeterminable', 'crown-witnesses undeterminable', 'shelter-addresses shown']);
+    // ... until an analyst chooses the window, with a reason (a usage error without one).
+    expect((await cli(['-w', t.ws, 'exposure', 'window', '--start', '2025-07-15T06:00:00Z', '--reason', ' '], { env: t.env })).code).toBe(2);
+    const bad = await cli(['-w', t.ws, 'exposure', 'window', '--start', '15-07-2025', '--reason', 'x'], { env: t.env });
+    expect(bad.stderr).toContain('--start "15-07-2025" is not a date');
+    expect((await cli(['-w', t.ws, 'exposure', 'window', '--start', '2025-07-15T06:00:00Z', '--reason', 'gateway commissioned that morning (CHG-1)'], { env: t.env })).code).toBe(0);
+    const after = await exposure();
+    expect(after.window).toMatchObject({ start: '2025-07-15T06:00:00.000Z', startIsLowerBound: false, choice: { reason: 'gateway commissioned that morning (CHG-1)' } });
+    expect(after.categories.map((c) => `${c.category} ${c.verdict} ${c.extent ?? '-'} ${c.reasons.map((r) => `${r.code}@${r.system ?? ''}`).join(' ') || '-'}`)).toEqual([
+      'case-files undeterminable - no-logging@docstore',
+      'crown-witnesses ruled-out - -',
+      'shelter-addresses shown undeterminable ambiguous@shelter-registry',
+    ]);
+    const text = (await cli(['-w', t.ws, 'exposure'], { env: t.env })).stdout;
+    expect(text).toContain('chosen by');
+    expect(text).toMatch(/crown-witnesses +secret +ruled out within coverage/);
+    expect((await cli(['-w', t.ws, 'audit', 'log', '--json'], { env: t.env })).stdout).toContain('exposure.window');
   });
 });

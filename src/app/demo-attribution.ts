@@ -73,9 +73,15 @@ export async function attributeAttack(app: AppContext, truth: ScenarioLogsTruth,
  * by line: every access the footprint attributes must be a planted read, and every planted read
  * that was written (the logging gap swallowed some) must be attributed.
  */
-export async function attributeAccesses(app: AppContext, truth: ScenarioLogsTruth, print: Footprint, evidencePathOf: (truthPath: string) => string): Promise<{ truth: number; attributed: number; correct: number; precision: number; recall: number }> {
+export async function attributeAccesses(
+  app: AppContext,
+  truth: ScenarioLogsTruth,
+  print: Footprint,
+  evidencePathOf: (truthPath: string) => string,
+  attribution: 'footprint' | 'ambiguous' = 'footprint',
+): Promise<{ truth: number; attributed: number; correct: number; precision: number; recall: number }> {
   const store = await app.events();
-  const where = await footprintAccesses(store, print);
+  const where = await footprintAccesses(store, print, attribution);
   const attributed = new Set(
     where === null
       ? []

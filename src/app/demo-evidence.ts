@@ -12,7 +12,8 @@ import type { AppContext } from './app-context.js';
 import { type TruthCheck, truthCheck as check } from './truth-check.js';
 import { addEvidencePaths, evidenceCoverage } from './evidence-service.js';
 import { type HuntReport, hunt } from './hunt-service.js';
-import { type Attribution, attributeAccesses, attributeAttack } from './demo-attribution.js';
+import { type Attribution, attributeAttack } from './demo-attribution.js';
+import { type DemoExposure, demoExposure } from './demo-exposure.js';
 import { footprint, timeline } from './footprint-service.js';
 import type { Footprint } from '../detection/footprint.js';
 import { type TimelineEntry, keyMoments } from '../timeline/timeline.js';
@@ -35,8 +36,8 @@ export interface DemoEvidence {
   readonly footprint: Footprint;
   /** The hunt judged line by line against the attack's truth. */
   readonly attribution: Attribution;
-  /** The footprint's record accesses against the planted reads (issue 6, first step: reported, not yet exact). */
-  readonly accesses: { readonly truth: number; readonly attributed: number; readonly correct: number; readonly precision: number; readonly recall: number };
+  /** Exposure verdicts and the footprint's record accesses against the planted reads (issue 6). */
+  readonly exposure: DemoExposure;
   readonly moments: readonly { readonly label: string; readonly entry: TimelineEntry }[];
   readonly checks: TruthCheck[];
 }
@@ -82,7 +83,7 @@ export async function collectDemoEvidence(
     return m ? `${tarballOf(m[1]!)}!/${m[2]!}` : join(logs, path);
   };
   const attribution = await attributeAttack(app, generated.truth, print, evidencePathOf);
-  const accesses = await attributeAccesses(app, generated.truth, print, evidencePathOf);
+  const exposure = await demoExposure(app, scenario, generated.truth, print, evidencePathOf);
   const moments = keyMoments(await timeline(app, print));
   const attempts = huntReport.summary.find((r) => r.ruleId === 'NS-R1');
   const checks = [
@@ -135,8 +136,9 @@ export async function collectDemoEvidence(
         accounts: print.entities.filter((e) => e.kind === 'account').map((e) => e.value),
       },
     ),
+    ...exposure.checks,
   ];
-  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, footprint: print, attribution, accesses, moments, checks };
+  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, footprint: print, attribution, exposure, moments, checks };
 }
 
 async function checkEvidence(app: AppContext, generated: ScenarioLogsResult, coverage: readonly SourceCoverage[], failures: number): Promise<TruthCheck[]> {

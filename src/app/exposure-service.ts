@@ -1,11 +1,96 @@
-import { type TouchedRecord, touchedRecords } from '../exposure/touched-records.js';
+import { randomUUID } from 'node:crypto';
+import { appendAudit } from '../audit/audit-log.js';
+import type { Footprint } from '../detection/footprint.js';
+import { type AssessmentWindow, type WindowChoice, assessmentWindow } from '../exposure/assessment-window.js';
+import { type AuditSource, type SystemCoverage, auditCoverage } from '../exposure/audit-coverage.js';
+import { type CategoryVerdict, exposureVerdicts } from '../exposure/exposure-verdicts.js';
+import { type TouchedRecord, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
+import { sourceHours } from '../ingest/coverage-ledger.js';
+import { WeerbaarError } from '../shared/errors.js';
+import { isoUtc } from '../shared/time.js';
+import { findings } from './advisory-service.js';
 import type { AppContext } from './app-context.js';
+import { evidenceCoverage } from './evidence-service.js';
 import { footprint } from './footprint-service.js';
 import { inventory } from './inventory-service.js';
 
+/** `weerbaar exposure`: which sensitive data the attacker touched, and how far that can be known. */
+
+const AUDIT_DATASET = 'app.data_access';
+
 /** `weerbaar exposure records`: the records the attacker's footprint touched, with their data category. */
-export async function exposureRecords(app: AppContext): Promise<TouchedRecord[]> {
-  const print = await footprint(app);
+export async function exposureRecords(app: AppContext, known?: Footprint): Promise<TouchedRecord[]> {
+  const print = known ?? (await footprint(app));
   const inv = await inventory(app);
   return touchedRecords(await app.events(), print, inv.data_categories);
+}
+
+export interface ExposureReport {
+  readonly window: AssessmentWindow | null;
+  readonly categories: readonly CategoryVerdict[];
+}
+
+export async function exposureReport(app: AppContext, known?: Footprint): Promise<ExposureReport> {
+  const print = known ?? (await footprint(app));
+  const window = assessmentWindow(await findings(app), print.entities, app.clock(), await windowChoice(app));
+  if (!window) return { window: null, categories: [] };
+  const inv = await inventory(app);
+  const store = await app.events();
+  const holders = new Set([...inv.assets.filter((a) => a.data_categories.length > 0).map((a) => a.id), ...inv.data_categories.flatMap((c) => c.selectors.map((s) => s.system))]);
+  const sources = await auditSources(app);
+  const coverage = new Map<string, SystemCoverage>();
+  for (const system of holders) {
+    const asset = inv.assets.find((a) => a.id === system);
+    if (!asset) continue;
+    const source = sources.get(system);
+    const hours = source ? await sourceHours(store, system, AUDIT_DATASET) : null;
+    const audit: AuditSource | null = source && hours ? { ...source, hours } : null;
+    coverage.set(system, auditCoverage(system, asset.audit_logging, audit, window, app.workspace.config.timezone, app.clock()));
+  }
+  const categories = exposureVerdicts({
+    categories: inv.data_categories,
+    assets: inv.assets,
+    window,
+    coverage,
+    touched: await touchedRecords(store, print, inv.data_categories),
+    tables: await tableAccesses(store, print),
+  });
+  return { window, categories };
+}
+
+/** Per audited system: parse failures and when its evidence was taken into custody. */
+async function auditSources(app: AppContext): Promise<Map<string, { failures: number; collectedAt: string | null }>> {
+  const ledger = (await evidenceCoverage(app)).filter((s) => s.dataset === AUDIT_DATASET);
+  const added = new Map((await app.store.db.selectFrom('evidence_file').select(['sha256', 'added_at']).execute()).map((r) => [r.sha256, r.added_at]));
+  const out = new Map<string, { failures: number; collectedAt: string | null }>();
+  for (const s of ledger) {
+    const times = s.files.map((f) => added.get(f.sha256)).filter((t): t is string => t !== undefined).sort();
+    out.set(s.host, { failures: s.failures, collectedAt: times[0] ?? null });
+  }
+  return out;
+}
+
+async function windowChoice(app: AppContext): Promise<WindowChoice | null> {
+  const row = await app.store.db.selectFrom('exposure_window').selectAll().orderBy('decided_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? { start: row.window_start, end: row.window_end, reason: row.reason, actor: row.actor, at: row.decided_at } : null;
+}
+
+/** An analyst narrows (or widens) the window with a reason; audited, and the latest choice holds. */
+export async function chooseExposureWindow(app: AppContext, input: { start: string; end?: string | null; reason: string }): Promise<WindowChoice> {
+  const instant = (label: string, text: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) || Number.isNaN(Date.parse(text))) {
+      throw new WeerbaarError('USAGE', `${label} "${text}" is not a date (2025-06-23) or a date-time with a zone (2025-06-23T00:00:00Z)`);
+    }
+    return new Date(/T/.test(text) ? text : `${text}T00:00:00Z`).toISOString();
+  };
+  if (input.reason.trim() === '') throw new WeerbaarError('USAGE', 'give a --reason: the exposure window bounds every verdict, so its choice must say why');
+  const start = instant('--start', input.start);
+  const end = input.end ? instant('--end', input.end) : null;
+  if (end !== null && Date.parse(end) <= Date.parse(start)) throw new WeerbaarError('USAGE', `--end ${end} is not after --start ${start}`);
+  const choice: WindowChoice = { start, end, reason: input.reason.trim(), actor: app.actor, at: isoUtc(app.clock()) };
+  await app.store.db.transaction().execute(async (trx) => {
+    await trx.insertInto('exposure_window').values({ id: randomUUID(), window_start: start, window_end: end, reason: choice.reason, actor: choice.actor, decided_at: choice.at }).execute();
+    await appendAudit(trx, app, { action: 'exposure.window', subject: `${start}/${end ?? 'derived'}`, details: { reason: choice.reason } });
+  });
+  return choice;
 }

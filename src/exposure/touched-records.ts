@@ -1,19 +1,16 @@
 import type { Footprint } from '../detection/footprint.js';
 import type { CategorySelector } from '../inventory/inventory-model.js';
 import type { EventStore, Row } from '../store/event-store.js';
-import { type Expr, and, col, compare, count, epochMs, eq, isIn, max, min, or, select, sum, val } from '../store/query-node.js';
+import { type AccessScope, type Attribution, hijackedSessionScopes } from './session-attribution.js';
+import { type Expr, and, col, compare, count, epochMs, eq, isIn, isNull, max, min, not, or, select, sum, val } from '../store/query-node.js';
 
 /**
  * Which records the attacker touched (issue 6 §2): the footprint meets the data-access audit.
  *
  * - A footprint address seen in an application's audit log: every access from it.
- * - A hijacked VPN session (a footprint session): the applications see the session's intranet
- *   address (the gateway's NAT address), which its owner used too. Application sessions opened
- *   through that address after the thief's first use (the first event of the VPN session from a
- *   footprint address) up to the VPN session's end are the thief's; those the owner had opened
- *   before stay the owner's. An owner opening a new application session during the theft would be
- *   counted as the thief's: the audit cannot tell them apart, and the exposure errs on the side of
- *   "touched".
+ * - A hijacked VPN session (a footprint session): application sessions opened through its NAT
+ *   address during the theft, attributed as session-attribution.ts explains (the thief's, or
+ *   ambiguous when the owner may have been working on).
  * Each record gets its data category from the inventory's selectors (system, record type, path
  * prefix, record id, tag).
  */
@@ -29,6 +26,8 @@ export interface TouchedRecord {
   readonly bytes: number;
   /** The footprint entity the accesses come from: `address 198.51.100.23`, `session 39482263`. */
   readonly via: string;
+  /** `ambiguous`: through a hijacked session's address by a client like the owner's (session-attribution.ts). */
+  readonly attribution: Attribution;
   readonly events: number;
   /** Custody of the first access: evidence file and line. */
   readonly file: string;
@@ -39,59 +38,18 @@ const DATA_ACCESS = eq(col('event.dataset'), val('app.data_access'));
 const iso = (v: unknown) => new Date(Number(v)).toISOString();
 
 /** Per footprint entity, the audit events that are its accesses. */
-async function accessScopes(store: EventStore, print: Footprint): Promise<{ via: string; where: Expr }[]> {
-  const scopes: { via: string; where: Expr }[] = [];
+async function accessScopes(store: EventStore, print: Footprint): Promise<AccessScope[]> {
   const addresses = print.entities.filter((e) => e.kind === 'address').map((e) => e.value);
-  for (const address of addresses) scopes.push({ via: `address ${address}`, where: and(DATA_ACCESS, eq(col('source.ip'), val(address))) });
   const sessions = print.entities.filter((e) => e.kind === 'session').map((e) => e.value);
-  if (sessions.length === 0) return scopes;
-  const spans = await store.query(
-    select({
-      from: 'events',
-      columns: [
-        { expr: col('weerbaar.session_id'), as: 'session' },
-        { expr: col('source.nat.ip'), as: 'nat' },
-        { expr: epochMs(max(col('@timestamp'))), as: 'end' },
-      ],
-      where: and(eq(col('event.dataset'), val('netscaler.syslog')), isIn(col('weerbaar.session_id'), sessions)),
-      groupBy: [col('weerbaar.session_id'), col('source.nat.ip')],
-    }),
-  );
-  const firstUse = new Map<string, number>();
-  if (addresses.length > 0) {
-    const uses = await store.query(
-      select({
-        from: 'events',
-        columns: [
-          { expr: col('weerbaar.session_id'), as: 'session' },
-          { expr: epochMs(min(col('@timestamp'))), as: 't' },
-        ],
-        where: and(eq(col('event.dataset'), val('netscaler.syslog')), isIn(col('weerbaar.session_id'), sessions), isIn(col('source.ip'), addresses)),
-        groupBy: [col('weerbaar.session_id')],
-      }),
-    );
-    for (const u of uses) firstUse.set(String(u['session']), Number(u['t']));
-  }
-  const endOf = new Map<string, number>();
-  for (const s of spans) endOf.set(String(s['session']), Math.max(endOf.get(String(s['session'])) ?? 0, Number(s['end'])));
-  for (const s of spans) {
-    const session = String(s['session']);
-    const from = firstUse.get(session);
-    if (typeof s['nat'] !== 'string' || from === undefined) continue;
-    const through = and(DATA_ACCESS, eq(col('source.ip'), val(s['nat'])), compare('>=', epochMs(col('@timestamp')), val(from)), compare('<=', epochMs(col('@timestamp')), val(endOf.get(session)!)));
-    // Application sessions opened before the thief's first use are the owner's.
-    const opened = await store.query(
-      select({ from: 'events', columns: [{ expr: col('weerbaar.session_id'), as: 'app' }, { expr: epochMs(min(col('@timestamp'))), as: 't' }], where: and(DATA_ACCESS, eq(col('source.ip'), val(s['nat']))), groupBy: [col('weerbaar.session_id')] }),
-    );
-    const thiefs = opened.filter((o) => Number(o['t']) >= from && o['app'] !== null).map((o) => String(o['app']));
-    if (thiefs.length > 0) scopes.push({ via: `session ${session}`, where: and(through, isIn(col('weerbaar.session_id'), thiefs)) });
-  }
-  return scopes;
+  return [
+    ...addresses.map((address): AccessScope => ({ via: `address ${address}`, where: and(DATA_ACCESS, eq(col('source.ip'), val(address))), attribution: 'footprint' })),
+    ...(await hijackedSessionScopes(store, sessions, addresses)),
+  ];
 }
 
-/** The audit events the footprint's accesses are, as a predicate (for counting and judging). */
-export async function footprintAccesses(store: EventStore, print: Footprint): Promise<Expr | null> {
-  const scopes = await accessScopes(store, print);
+/** The audit events the footprint's accesses are (or the ambiguous ones), as a predicate (for counting and judging). */
+export async function footprintAccesses(store: EventStore, print: Footprint, attribution: Attribution = 'footprint'): Promise<Expr | null> {
+  const scopes = (await accessScopes(store, print)).filter((s) => s.attribution === attribution);
   return scopes.length === 0 ? null : or(...scopes.map((s) => s.where));
 }
 
@@ -117,13 +75,49 @@ export async function touchedRecords(store: EventStore, print: Footprint, catego
         groupBy: [col('service.name'), col('weerbaar.record.type'), col('weerbaar.record.id'), col('event.action')],
       }),
     );
-    records.push(...merge(rows, scope.via, categories));
+    records.push(...merge(rows, scope, categories));
   }
   return records.sort((a, b) => (a.category ?? '').localeCompare(b.category ?? '') || a.first.localeCompare(b.first) || a.recordId.localeCompare(b.recordId));
 }
 
+/** A footprint access logged per table only (pgAudit-like audits: which table, not which rows). */
+export interface TableAccess {
+  readonly system: string;
+  readonly table: string;
+  readonly first: string;
+  readonly last: string;
+  readonly events: number;
+  readonly via: string;
+  readonly attribution: Attribution;
+}
+
+/** Session and search events carry no record either, but are not reads of a table. */
+const NOT_TABLE_READS = ['login', 'logout', 'search'];
+
+export async function tableAccesses(store: EventStore, print: Footprint): Promise<TableAccess[]> {
+  const out: TableAccess[] = [];
+  for (const scope of await accessScopes(store, print)) {
+    const rows = await store.query(
+      select({
+        from: 'events',
+        columns: [
+          { expr: col('service.name'), as: 'system' },
+          { expr: col('weerbaar.record.type'), as: 'table' },
+          { expr: epochMs(min(col('@timestamp'))), as: 'first' },
+          { expr: epochMs(max(col('@timestamp'))), as: 'last' },
+          { expr: count(), as: 'events' },
+        ],
+        where: and(scope.where, or(isNull(col('weerbaar.record.id')), eq(col('weerbaar.record.id'), val(''))), not(isNull(col('weerbaar.record.type'))), not(isIn(col('event.action'), NOT_TABLE_READS))),
+        groupBy: [col('service.name'), col('weerbaar.record.type')],
+      }),
+    );
+    for (const r of rows) out.push({ system: String(r['system']), table: String(r['table']), first: iso(r['first']), last: iso(r['last']), events: Number(r['events']), via: scope.via, attribution: scope.attribution });
+  }
+  return out;
+}
+
 /** One record per (system, id): its actions, bytes and time span across the grouped rows. */
-function merge(rows: readonly Row[], via: string, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): TouchedRecord[] {
+function merge(rows: readonly Row[], scope: AccessScope, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): TouchedRecord[] {
   const byRecord = new Map<string, { system: string; type: string | null; id: string; actions: Set<string>; first: number; last: number; bytes: number; events: number; file: string; line: number }>();
   for (const r of rows) {
     const key = `${String(r['system'])}\u0000${String(r['id'])}`;
@@ -148,7 +142,8 @@ function merge(rows: readonly Row[], via: string, categories: readonly { id: str
     last: iso(r.last),
     actions: [...r.actions].sort(),
     bytes: r.bytes,
-    via,
+    via: scope.via,
+    attribution: scope.attribution,
     events: r.events,
     file: r.file,
     line: r.line,

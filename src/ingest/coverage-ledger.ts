@@ -204,10 +204,28 @@ function slotOf(hourStart: number, zone: string): string {
   return `${weekday === 'Sat' || weekday === 'Sun' ? 'weekend' : 'weekday'}-${h}`;
 }
 
+/** Events per hour (epoch ms of the hour's start) of one source: a host's (or system's) log type. */
+export async function sourceHours(store: EventStore, host: string, dataset: string): Promise<Map<number, number>> {
+  const rows = await store.query(
+    select({
+      from: 'events',
+      columns: [{ expr: epochMs(hour(col('@timestamp'))), as: 'hour' }, { expr: count(), as: 'n' }],
+      where: and(eq(coalesce(col('host.name'), col('service.name')), val(host)), eq(col('event.dataset'), val(dataset)), not(isNull(col('@timestamp')))),
+      groupBy: [hour(col('@timestamp'))],
+    }),
+  );
+  return new Map(rows.map((r) => [Number(r['hour']), Number(r['n'])]));
+}
+
 /** A silence is a gap when the source's own rhythm predicts at least this many events in it. */
 export const MIN_EXPECTED_EVENTS = 20;
 
-export function findGaps(hours: ReadonlyMap<number, number>, first: number, last: number, zone: string): CoverageGap[] {
+/**
+ * The gaps of one source. The rhythm is learnt over the source's own span (first..last hour with
+ * events); `within` (hour starts) evaluates silences over another range, such as an exposure
+ * window that starts before the first event: the silence before the logs begin is then a gap too.
+ */
+export function findGaps(hours: ReadonlyMap<number, number>, first: number, last: number, zone: string, within?: { from: number; to: number }): CoverageGap[] {
   const slots = new Map<string, { total: number; events: number }>();
   for (let t = first; t <= last; t += HOUR) {
     const slot = slotOf(t, zone);
@@ -224,8 +242,10 @@ export function findGaps(hours: ReadonlyMap<number, number>, first: number, last
   const gaps: CoverageGap[] = [];
   let runStart: number | null = null;
   let expected = 0;
-  for (let t = first; t <= last + HOUR; t += HOUR) {
-    const empty = t <= last && !hours.has(t);
+  const from = within?.from ?? first;
+  const to = within?.to ?? last;
+  for (let t = from; t <= to + HOUR; t += HOUR) {
+    const empty = t <= to && !hours.has(t);
     if (empty) {
       runStart ??= t;
       expected += expectedIn(t);

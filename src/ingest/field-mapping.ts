@@ -310,6 +310,7 @@ export const DATA_ACCESS_MAPPING: FieldMapping = Object.freeze({
     'user.name': 'user',
     'weerbaar.session_id': 'session',
     'source.ip': 'source_ip',
+    'user_agent.original': 'user_agent',
     'event.action': 'action',
     'weerbaar.record.type': 'record_type',
     'weerbaar.record.id': 'record_id',

@@ -1,7 +1,7 @@
 import type { Scenario } from './example-prosecution-service.js';
 import {
   type Activity, type EventSink, PROXY_PATH, RECORD_TYPE, type RecordCategory, SESSION_PREFIX, type StaffMember, type StaffRole,
-  applicationFor, auditLine, auditPath, proxyRow, recordId, wait,
+  FLEET_AGENT, applicationFor, auditLine, auditPath, proxyRow, recordId, wait,
 } from './scenario-log-common.js';
 import type { SeededRandom } from './seeded-random.js';
 
@@ -13,12 +13,12 @@ import type { SeededRandom } from './seeded-random.js';
 
 /** Per role: which categories a member works with, and how often (weights). */
 const ROLE_USE: Record<StaffRole, [RecordCategory, number][]> = {
-  'national-officer': [['case-files', 0.4], ['oc-terrorism-files', 0.2], ['crown-witnesses', 0.2], ['shelter-addresses', 0.1], ['staff-directory', 0.1]],
+  'national-officer': [['case-files', 0.35], ['oc-terrorism-files', 0.2], ['crown-witnesses', 0.2], ['informant-files', 0.05], ['shelter-addresses', 0.1], ['staff-directory', 0.1]],
   prosecutor: [['case-files', 0.92], ['staff-directory', 0.08]],
   support: [['case-files', 0.8], ['staff-directory', 0.2]],
   hr: [['hr-files', 0.75], ['staff-directory', 0.25]],
   'victim-care': [['shelter-addresses', 0.6], ['case-files', 0.4]],
-  'witness-officer': [['crown-witnesses', 0.6], ['oc-terrorism-files', 0.25], ['case-files', 0.15]],
+  'witness-officer': [['crown-witnesses', 0.5], ['informant-files', 0.2], ['oc-terrorism-files', 0.2], ['case-files', 0.1]],
   'it-admin': [['staff-directory', 1]],
 };
 
@@ -152,7 +152,7 @@ export class WorkPeriod implements Activity {
     const roll = random.next();
     const outcome = action === 'login' || action === 'logout' ? 'success' : roll < 0.975 ? 'success' : roll < 0.99 ? 'denied' : 'error';
     const bytes = outcome === 'success' ? Math.floor(low + random.next() ** 3 * (high - low)) : random.int(150, 400);
-    sink.line(auditPath(system), { t, s: auditLine({ t, system, user: this.spec.member.user, session, ip: this.spec.ip, action, recordType, recordId: id, bytes, outcome }) });
+    sink.line(auditPath(system), { t, s: auditLine({ t, system, user: this.spec.member.user, session, ip: this.spec.ip, action, recordType, recordId: id, bytes, outcome, agent: FLEET_AGENT }) });
   }
 
   private flow(t: number, sink: EventSink): void {

@@ -30,6 +30,8 @@ const DAY = '2025-07-15';
 const at = (clock: string): number => Date.parse(`${DAY}T${clock}Z`);
 const WEBSHELLS = ['/var/netscaler/logon/LogonPoint/uiareas/x.php', '/var/netscaler/logon/themes/Default/css/ns-style.php'] as const;
 const EXPLOIT_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36';
+/** The browser the thief replays the stolen session in: not the fleet's managed browser. */
+export const THIEF_BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 export interface AttackRead {
   readonly t: number;
@@ -305,7 +307,7 @@ export function attackEvents(plan: AttackPlan): { ns: NsEvent[]; lines: Map<stri
   for (const r of plan.reads) {
     add(auditPath(r.system), {
       t: r.t,
-      s: auditLine({ t: r.t, system: r.system, user: victim.user, session: r.session, ip: session.vpnIp, action: r.action, recordType: r.action === 'login' ? 'session' : RECORD_TYPE[r.category], recordId: r.recordId, bytes: r.bytes, outcome: 'success' }),
+      s: auditLine({ t: r.t, system: r.system, user: victim.user, session: r.session, ip: session.vpnIp, action: r.action, recordType: r.action === 'login' ? 'session' : RECORD_TYPE[r.category], recordId: r.recordId, bytes: r.bytes, outcome: 'success', agent: THIEF_BROWSER }),
       attack: 'data-access',
     });
   }

@@ -31,6 +31,7 @@ export const SERVER_ADDRESS: Record<string, string> = {
   'hr-app': '10.10.2.20:443',
   'shelter-registry': '10.10.3.20:443',
   'witness-register': '10.10.4.20:443',
+  'informant-register': '10.10.4.30:443',
   'mail-01': '10.10.5.10:443',
   'fs-01': '10.10.6.11:445',
   'fs-02': '10.10.6.12:445',
@@ -341,11 +342,14 @@ export function httpAccess(o: { t: number; client: string; vserver: string; pid:
 }
 
 /** One JSON line of an application audit log, keys in the documented order. */
+/** The managed browser on every workstation and laptop (one image for the whole fleet). */
+export const FLEET_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36 Edg/138.0.0.0';
+
 export function auditLine(o: {
   t: number; system: string; user: string; session: string; ip: string; action: string; recordType: string; recordId: string | null;
-  bytes: number; outcome: string;
+  bytes: number; outcome: string; agent: string;
 }): string {
-  return `{"timestamp":"${isoLocal(o.t)}","system":"${o.system}","user":"${o.user}","session":"${o.session}","source_ip":"${o.ip}","action":"${o.action}","record_type":"${o.recordType}","record_id":${o.recordId === null ? 'null' : `"${o.recordId}"`},"bytes":${o.bytes},"outcome":"${o.outcome}"}\n`;
+  return `{"timestamp":"${isoLocal(o.t)}","system":"${o.system}","user":"${o.user}","session":"${o.session}","source_ip":"${o.ip}","user_agent":"${o.agent}","action":"${o.action}","record_type":"${o.recordType}","record_id":${o.recordId === null ? 'null' : `"${o.recordId}"`},"bytes":${o.bytes},"outcome":"${o.outcome}"}\n`;
 }
 
 export const PROXY_HEADER = 'timestamp,device,src_ip,src_port,dst_ip,dst_port,protocol,bytes_out,bytes_in,action,user,url';
@@ -371,7 +375,7 @@ export function shellCommand(command: string): string {
 // ---------------------------------------------------------------------------------------------
 // Business applications and their records.
 
-export type RecordCategory = 'case-files' | 'oc-terrorism-files' | 'hr-files' | 'staff-directory' | 'shelter-addresses' | 'crown-witnesses';
+export type RecordCategory = 'case-files' | 'oc-terrorism-files' | 'hr-files' | 'staff-directory' | 'shelter-addresses' | 'crown-witnesses' | 'informant-files';
 
 /** The application asset that holds each category (the first `application` of the inventory holding it). */
 export function applicationFor(scenario: Scenario, category: RecordCategory): string {
@@ -382,7 +386,7 @@ export function applicationFor(scenario: Scenario, category: RecordCategory): st
 
 /** The audited systems, each with its log file, in a fixed order. */
 export function auditedSystems(scenario: Scenario): string[] {
-  const ids = (['case-files', 'hr-files', 'shelter-addresses', 'crown-witnesses'] as const).map((c) => applicationFor(scenario, c));
+  const ids = (['case-files', 'hr-files', 'shelter-addresses', 'crown-witnesses', 'informant-files'] as const).map((c) => applicationFor(scenario, c));
   return [...new Set(ids)];
 }
 
@@ -397,10 +401,11 @@ export const RECORD_TYPE: Record<RecordCategory, string> = {
   'staff-directory': 'staff-directory-entry',
   'shelter-addresses': 'shelter-address',
   'crown-witnesses': 'crown-witness',
+  'informant-files': 'informant-file',
 };
 
 /** App session id prefixes, as the example `cm-7f3a9c`. */
-export const SESSION_PREFIX: Record<string, string> = { 'cms-app': 'cm', 'hr-app': 'hr', 'shelter-registry': 'sr', 'witness-register': 'wr' };
+export const SESSION_PREFIX: Record<string, string> = { 'cms-app': 'cm', 'hr-app': 'hr', 'shelter-registry': 'sr', 'witness-register': 'wr', 'informant-register': 'ir' };
 
 /** A record id of a category; `n` is reduced into the category's pool. */
 export function recordId(category: RecordCategory, n: number): string {
@@ -417,6 +422,8 @@ export function recordId(category: RecordCategory, n: number): string {
       return `SH-${String(1 + (n % 140)).padStart(4, '0')}`;
     case 'crown-witnesses':
       return `CW-${String(1 + (n % 80)).padStart(4, '0')}`;
+    case 'informant-files':
+      return `CIE-${String(1 + (n % 300)).padStart(4, '0')}`;
   }
 }
 

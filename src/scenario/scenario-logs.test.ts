@@ -166,9 +166,9 @@ describe('the scenario logs', () => {
   });
 
   it('writes application audit lines as JSON with exactly the documented keys', async () => {
-    const keys = ['timestamp', 'system', 'user', 'session', 'source_ip', 'action', 'record_type', 'record_id', 'bytes', 'outcome'];
+    const keys = ['timestamp', 'system', 'user', 'session', 'source_ip', 'user_agent', 'action', 'record_type', 'record_id', 'bytes', 'outcome'];
     const actions = new Set(['view', 'search', 'export', 'download', 'modify', 'delete', 'login', 'logout']);
-    for (const system of ['cms-app', 'hr-app', 'shelter-registry', 'witness-register']) {
+    for (const system of ['cms-app', 'hr-app', 'shelter-registry', 'witness-register', 'informant-register']) {
       for (const line of await lines(result.dir, `apps/${system}/audit.jsonl`)) {
         const record = JSON.parse(line) as Record<string, unknown>;
         expect(Object.keys(record)).toEqual(keys);
@@ -182,7 +182,7 @@ describe('the scenario logs', () => {
   it('shows the attacker\'s reads from the session\'s VPN address, except those inside the gap', async () => {
     const truth = result.truth;
     const byId = new Map<string, Record<string, unknown>[]>();
-    for (const system of ['cms-app', 'hr-app', 'shelter-registry', 'witness-register']) {
+    for (const system of ['cms-app', 'hr-app', 'shelter-registry', 'witness-register', 'informant-register']) {
       for (const line of await lines(result.dir, `apps/${system}/audit.jsonl`)) {
         const r = JSON.parse(line) as Record<string, unknown>;
         if (r.user === truth.hijackedSession.user && r.source_ip === truth.hijackedSession.vpnIp) (byId.get(String(r.record_id)) ?? byId.set(String(r.record_id), []).get(String(r.record_id))!).push(r);

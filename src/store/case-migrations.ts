@@ -348,6 +348,20 @@ const m0011_exposure_facts: Migration = {
   },
 };
 
+const m0012_exposure_window: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('exposure_window')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('window_start', 'text', (c) => c.notNull())
+      .addColumn('window_end', 'text')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('decided_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -360,6 +374,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0009_evidence_parse': m0009_evidence_parse,
   '0010_hunts': m0010_hunts,
   '0011_exposure_facts': m0011_exposure_facts,
+  '0012_exposure_window': m0012_exposure_window,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

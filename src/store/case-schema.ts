@@ -299,6 +299,16 @@ export interface FootprintDecisionTable {
   decided_at: string;
 }
 
+/** The exposure window an analyst chose, with the reason; the latest holds (issue 6 §4). */
+export interface ExposureWindowTable {
+  id: string;
+  window_start: string;
+  window_end: string | null;
+  reason: string;
+  actor: string;
+  decided_at: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -321,6 +331,7 @@ export interface CaseDatabase {
   evidence_entry: EvidenceEntryTable;
   hunt: HuntTable;
   footprint_decision: FootprintDecisionTable;
+  exposure_window: ExposureWindowTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

@@ -5,6 +5,7 @@ import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import type { ActionRunner, GlobalOptions } from '../command-support.js';
 import { coverageLines } from '../coverage-lines.js';
+import { exposureLines } from './exposure-commands.js';
 import type { IngestProgress } from '../../ingest/ingest-evidence.js';
 
 export function registerDemoCommand(program: Command, io: CliIo, run: ActionRunner): void {
@@ -114,9 +115,11 @@ function summary(report: DemoReport): string[] {
     ).map((l) => `  ${l}`),
     attributionLine(report.evidence.attribution),
     ...report.evidence.attribution.notJudged.map((n) => `  not judged here: ${n.lines} ${n.kind} lines (${n.reason})`),
-    `Record accesses through the footprint (weerbaar exposure records): ${report.evidence.accesses.correct} of ${report.evidence.accesses.truth} planted reads found, ` +
-      `${report.evidence.accesses.attributed - report.evidence.accesses.correct} of ${report.evidence.accesses.attributed} attributed accesses are the session owner's own ` +
-      '(application sessions the owner opened through the same address during the theft: the audit cannot tell them apart)',
+    '',
+    'Exposure (weerbaar exposure): which sensitive data was touched, and how far that can be known',
+    ...exposureLines(report.evidence.exposure.report).map((l) => `  ${l}`),
+    `  records through the footprint: ${report.evidence.exposure.accesses.correct} of ${report.evidence.exposure.accesses.truth} planted reads found, ` +
+      `${report.evidence.exposure.accesses.attributed} attributed; ${report.evidence.exposure.accesses.ambiguous} accesses ambiguous (the owner's browser through the hijacked address: listed, not counted)`,
     '',
     'Key moments (UTC):',
     ...report.evidence.moments.map((m) => `  ${m.entry.datetime.slice(0, 19).replace('T', ' ')}  ${m.label}: ${m.entry.message.slice(0, 110)}`),
