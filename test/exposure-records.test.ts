@@ -13,6 +13,18 @@ const login = (t: string, ip: string) =>
   `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN LOGIN 1 0 : Context bob@eps.example@${ip} - SessionId: 3 - User bob@eps.example - Client_ip ${ip} - Nat_ip "Mapped Ip" - Vserver 192.0.2.10:443 - Browser_type "Mozilla/5.0" - Group(s) "N/A"`;
 const conn = (t: string, ip: string) =>
   `<134> 07/15/2025:${t} GMT ns-gw-01 0-PPE-0 : default SSLVPN TCPCONNSTAT 2 0 : Context bob@eps.example@${ip} - SessionId: 3 - User bob@eps.example - Client_ip ${ip} - Nat_ip 10.250.1.5 - Vserver 192.0.2.10:443 - Source ${ip}:50000 - Destination 10.1.2.3:443 - Start_time "07/15/2025:${t} GMT" - End_time "07/15/2025:${t} GMT" - Duration 00:00:01  - Total_bytes_send 10 - Total_bytes_recv 20 - Access Allowed - Group(s) "N/A"`;
+const bigConn = (from: string, to: string, ip: string, sent: number) =>
+  `<134> 07/15/2025:${to} GMT ns-gw-01 0-PPE-0 : default SSLVPN TCPCONNSTAT 9 0 : Context bob@eps.example@${ip} - SessionId: 3 - User bob@eps.example - Client_ip ${ip} - Nat_ip 10.250.1.5 - Vserver 192.0.2.10:443 - Source ${ip}:50001 - Destination 10.10.8.10:8080 - Start_time "07/15/2025:${from} GMT" - End_time "07/15/2025:${to} GMT" - Duration 00:30:00  - Total_bytes_send ${sent} - Total_bytes_recv 9000 - Access Allowed - Group(s) "N/A"`;
+const FLOWS = [
+  'timestamp,device,src_ip,src_port,dst_ip,dst_port,protocol,bytes_out,bytes_in,action,user,url',
+  '2025-07-14T10:00:00Z,proxy-01,10.250.1.5,50000,192.0.2.66,443,https,2000000,5000,allowed,bob,https://teams.example/upload', // the owner's history
+  '2025-07-15T09:15:00Z,proxy-01,10.250.1.5,50002,192.0.2.66,443,https,5000000,5000,allowed,bob,https://teams.example/upload', // the owner, during the theft: ordinary
+  '2025-07-15T10:00:00Z,proxy-01,10.250.1.5,50003,203.0.113.200,443,https,900000000,40000,allowed,bob,https://transfer.example/up', // carried by the thief's connection
+  '2025-07-15T10:40:00Z,proxy-01,10.250.1.5,50004,203.0.113.201,443,https,2500000,4000,allowed,bob,https://paste.example/', // new destination, no gateway connection
+  '2025-07-15T10:50:00Z,proxy-01,10.250.1.5,50005,203.0.113.202,443,https,3000000,4000,denied,bob,https://blocked.example/', // denied: nothing left
+  '2025-07-15T10:55:00Z,proxy-01,10.250.9.9,50006,203.0.113.203,443,https,800000000,4000,allowed,carol,https://other.example/', // not the footprint
+  '',
+].join('\n');
 const OWNER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/138.0.0.0';
 const THIEF = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0';
 const audit = (t: string, session: string, action: string, type: string, id: string | null, ip = '10.250.1.5', bytes = 1000, system = 'shelter-registry') =>
@@ -55,7 +67,7 @@ describe.each(engines)('exposure records on $name', (engine) => {
       Buffer.concat([
         Buffer.from([login('07:00:00', '198.18.3.10'), conn('07:05:00', '198.18.3.10'), '<135> 07/15/2025:08:30:00 GMT ns-gw-01 0-PPE-6 : default AAA Message 12345678 0 :  "Authentication is rejected for '].join('\n')),
         Buffer.from([0x61, 0xc8, 0x9f, 0xff]),
-        Buffer.from(['"', conn('09:00:00', '203.0.113.66'), conn('11:00:00', '203.0.113.66'), ''].join('\n')),
+        Buffer.from(['"', conn('09:00:00', '203.0.113.66'), bigConn('09:45:00', '10:15:00', '203.0.113.66', 905000000), conn('11:00:00', '203.0.113.66'), ''].join('\n')),
       ]),
     );
     await writeFile(
@@ -79,7 +91,9 @@ describe.each(engines)('exposure records on $name', (engine) => {
       ].join('\n'),
     );
     expect((await cli(['-w', t.ws, 'evidence', 'add', gw], { env: t.env })).code).toBe(0);
-    expect((await cli(['-w', t.ws, 'evidence', 'add', join(t.root, 'apps')], { env: t.env })).code).toBe(0);
+    await mkdir(join(t.root, 'net'));
+    await writeFile(join(t.root, 'net', 'proxy-flows.csv'), FLOWS);
+    expect((await cli(['-w', t.ws, 'evidence', 'add', join(t.root, 'apps'), join(t.root, 'net')], { env: t.env })).code).toBe(0);
     expect((await cli(['-w', t.ws, 'hunt'], { env: t.env })).code).toBe(0);
 
     const records = JSON.parse((await cli(['-w', t.ws, 'exposure', 'records', '--json'], { env: t.env })).stdout) as { category: string; recordId: string; actions: string[]; bytes: number; via: string; attribution: string; line: number }[];
@@ -110,7 +124,19 @@ describe.each(engines)('exposure records on $name', (engine) => {
       'crown-witnesses ruled-out - -',
       'shelter-addresses shown undeterminable ambiguous@shelter-registry',
     ]);
+    // Possible exfiltration: the thief's upload (carried by the gateway connection from the attacker's address), and a
+    // new destination through the same address that no such connection carried (ambiguous); the owner's ordinary upload,
+    // the denied one and someone else's are not listed.
+    const transfers = (JSON.parse((await cli(['-w', t.ws, 'exposure', '--json'], { env: t.env })).stdout) as { transfers: { time: string; destination: string; attribution: string; categories: string[]; reasons: string[]; corroboration: string | null }[] }).transfers;
+    expect(transfers.map((x) => `${x.time} ${x.destination} ${x.attribution} ${x.categories.join('+')}`)).toEqual([
+      '2025-07-15T10:00:00.000Z 203.0.113.200 footprint shelter-addresses',
+      '2025-07-15T10:40:00.000Z 203.0.113.201 ambiguous shelter-addresses',
+    ]);
+    expect(transfers[0]!.reasons.join(' | ')).toMatch(/^volume: 900\.0 MB out, 450× the largest earlier upload of this source or user \(2\.0 MB\) \| new destination/);
+    expect(transfers[0]!.corroboration).toMatch(/^gateway connection of session 3 from 203\.0\.113\.66 open at the flow's start sent 905\.0 MB \(.*ns\.log:\d+\)$/);
+    expect(transfers[1]!.reasons).toEqual(['new destination: no flow in custody reached 203.0.113.201 before']);
     const text = (await cli(['-w', t.ws, 'exposure'], { env: t.env })).stdout;
+    expect(text).toContain('Possible exfiltration');
     expect(text).toContain('chosen by');
     expect(text).toMatch(/crown-witnesses +secret +ruled out within coverage/);
     expect((await cli(['-w', t.ws, 'audit', 'log', '--json'], { env: t.env })).stdout).toContain('exposure.window');

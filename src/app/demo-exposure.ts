@@ -53,6 +53,12 @@ export async function demoExposure(app: AppContext, scenario: Scenario, truth: S
     check('categories shown read: those with planted reads the logs show', shownCategories, report.categories.filter((c) => c.verdict === 'shown').map((c) => c.category).sort()),
     check(`planted logging gap keeps ${truth.gap.category} open (extent undeterminable, reason: gap in ${truth.gap.system})`, { extent: 'undeterminable', gap: true }, { extent: verdictOf(truth.gap.category)?.extent ?? null, gap: overlapsGap }),
     check('categories ruled out within coverage: untouched and audited per record on every system that holds them', fullyAudited, report.categories.filter((c) => c.verdict === 'ruled-out').map((c) => c.category).sort()),
+    // The upload, and nothing else: the owner's own uploads through the same address are not flagged.
+    check(
+      'possible exfiltration found: exactly the planted upload, carried by the thief’s gateway connection',
+      [{ time: truth.transfer.time, source: truth.transfer.src, destination: truth.transfer.dst, bytesOut: truth.transfer.bytesOut, attribution: 'footprint' }],
+      report.transfers.map((t) => ({ time: t.time, source: t.source, destination: t.destination, bytesOut: t.bytesOut, attribution: t.attribution })),
+    ),
   ];
   return { report, accesses: { ...accesses, ambiguous: ambiguous.attributed }, checks };
 }

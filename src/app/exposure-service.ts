@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import type { Footprint } from '../detection/footprint.js';
 import { type AssessmentWindow, type WindowChoice, assessmentWindow } from '../exposure/assessment-window.js';
 import { type AuditSource, type SystemCoverage, auditCoverage } from '../exposure/audit-coverage.js';
+import { type PossibleTransfer, possibleExfiltration } from '../exposure/exfiltration.js';
 import { type CategoryVerdict, exposureVerdicts } from '../exposure/exposure-verdicts.js';
 import { type TouchedRecord, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
 import { sourceHours } from '../ingest/coverage-ledger.js';
@@ -28,12 +29,13 @@ export async function exposureRecords(app: AppContext, known?: Footprint): Promi
 export interface ExposureReport {
   readonly window: AssessmentWindow | null;
   readonly categories: readonly CategoryVerdict[];
+  readonly transfers: readonly PossibleTransfer[];
 }
 
 export async function exposureReport(app: AppContext, known?: Footprint): Promise<ExposureReport> {
   const print = known ?? (await footprint(app));
   const window = assessmentWindow(await findings(app), print.entities, app.clock(), await windowChoice(app));
-  if (!window) return { window: null, categories: [] };
+  if (!window) return { window: null, categories: [], transfers: [] };
   const inv = await inventory(app);
   const store = await app.events();
   const holders = new Set([...inv.assets.filter((a) => a.data_categories.length > 0).map((a) => a.id), ...inv.data_categories.flatMap((c) => c.selectors.map((s) => s.system))]);
@@ -47,15 +49,10 @@ export async function exposureReport(app: AppContext, known?: Footprint): Promis
     const audit: AuditSource | null = source && hours ? { ...source, hours } : null;
     coverage.set(system, auditCoverage(system, asset.audit_logging, audit, window, app.workspace.config.timezone, app.clock()));
   }
-  const categories = exposureVerdicts({
-    categories: inv.data_categories,
-    assets: inv.assets,
-    window,
-    coverage,
-    touched: await touchedRecords(store, print, inv.data_categories),
-    tables: await tableAccesses(store, print),
-  });
-  return { window, categories };
+  const touched = await touchedRecords(store, print, inv.data_categories);
+  const transfers = await possibleExfiltration(store, print, touched);
+  const categories = exposureVerdicts({ categories: inv.data_categories, assets: inv.assets, window, coverage, touched, tables: await tableAccesses(store, print), transfers });
+  return { window, categories, transfers };
 }
 
 /** Per audited system: parse failures and when its evidence was taken into custody. */

@@ -1,6 +1,7 @@
 import type { Asset, DataCategory } from '../inventory/inventory-model.js';
 import type { AssessmentWindow } from './assessment-window.js';
 import type { Reason, SystemCoverage } from './audit-coverage.js';
+import type { PossibleTransfer } from './exfiltration.js';
 import type { TableAccess, TouchedRecord } from './touched-records.js';
 
 /**
@@ -42,6 +43,8 @@ export interface CategoryVerdict {
   readonly firstAccess: string | null;
   readonly lastAccess: string | null;
   readonly bytes: number;
+  /** Transfers after reads of this category by the same footprint entity: possible, never shown. */
+  readonly possibleExfiltration: readonly { readonly time: string; readonly destination: string; readonly bytesOut: number; readonly attribution: string; readonly evidence: string }[];
   readonly systems: readonly SystemVerdict[];
   /** Custody of the first accesses (file:line), a few per category. */
   readonly evidence: readonly string[];
@@ -56,6 +59,7 @@ export function exposureVerdicts(input: {
   readonly coverage: ReadonlyMap<string, SystemCoverage>;
   readonly touched: readonly TouchedRecord[];
   readonly tables: readonly TableAccess[];
+  readonly transfers?: readonly PossibleTransfer[];
 }): CategoryVerdict[] {
   const { window } = input;
   return input.categories.map((category) => {
@@ -92,6 +96,9 @@ export function exposureVerdicts(input: {
       firstAccess: times[0] ?? null,
       lastAccess: times[times.length - 1] ?? null,
       bytes: touched.reduce((n, r) => n + r.bytes, 0),
+      possibleExfiltration: (input.transfers ?? [])
+        .filter((t) => t.categories.includes(category.id))
+        .map((t) => ({ time: t.time, destination: t.destination, bytesOut: t.bytesOut, attribution: t.attribution, evidence: `${t.file}:${t.line}` })),
       systems,
       evidence: [...touched].sort((a, b) => a.first.localeCompare(b.first)).slice(0, EVIDENCE_REFS).map((r) => `${r.file}:${r.line}`),
     };

@@ -27,7 +27,15 @@ export interface AccessScope {
 const DATA_ACCESS = eq(col('event.dataset'), val('app.data_access'));
 const at = (op: '>=' | '<=' | '<', ms: number) => compare(op, epochMs(col('@timestamp')), val(ms));
 
-export async function hijackedSessionScopes(store: EventStore, sessions: readonly string[], addresses: readonly string[]): Promise<AccessScope[]> {
+/** A hijacked VPN session's theft: its NAT address, from the thief's first use to the session's last event. */
+export interface HijackSpan {
+  readonly session: string;
+  readonly nat: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export async function hijackSpans(store: EventStore, sessions: readonly string[], addresses: readonly string[]): Promise<HijackSpan[]> {
   if (sessions.length === 0 || addresses.length === 0) return [];
   const vpn = and(eq(col('event.dataset'), val('netscaler.syslog')), isIn(col('weerbaar.session_id'), sessions));
   const spans = await store.query(
@@ -49,12 +57,18 @@ export async function hijackedSessionScopes(store: EventStore, sessions: readonl
   const firstUse = new Map(uses.map((u) => [String(u['session']), Number(u['t'])]));
   const endOf = new Map<string, number>();
   for (const s of spans) endOf.set(String(s['session']), Math.max(endOf.get(String(s['session'])) ?? 0, Number(s['end'])));
-  const scopes: AccessScope[] = [];
+  const out: HijackSpan[] = [];
   for (const s of spans) {
     const session = String(s['session']);
     const from = firstUse.get(session);
-    const nat = s['nat'];
-    if (typeof nat !== 'string' || from === undefined) continue;
+    if (typeof s['nat'] === 'string' && from !== undefined) out.push({ session, nat: s['nat'], from, to: endOf.get(session)! });
+  }
+  return out;
+}
+
+export async function hijackedSessionScopes(store: EventStore, sessions: readonly string[], addresses: readonly string[]): Promise<AccessScope[]> {
+  const scopes: AccessScope[] = [];
+  for (const { session, nat, from, to } of await hijackSpans(store, sessions, addresses)) {
     const through = and(DATA_ACCESS, eq(col('source.ip'), val(nat)));
     const opened = await store.query(
       select({
@@ -80,7 +94,7 @@ export async function hijackedSessionScopes(store: EventStore, sessions: readonl
       const owners = baseline.size > 0 && [...app.agents].every((a) => a !== null && baseline.has(a));
       (owners ? ambiguous : thief).push(id);
     }
-    const inTheft = and(through, at('>=', from), at('<=', endOf.get(session)!));
+    const inTheft = and(through, at('>=', from), at('<=', to));
     if (thief.length > 0) scopes.push({ via: `session ${session}`, where: and(inTheft, isIn(col('weerbaar.session_id'), thief)), attribution: 'footprint' });
     if (ambiguous.length > 0) scopes.push({ via: `session ${session}`, where: and(inTheft, isIn(col('weerbaar.session_id'), ambiguous)), attribution: 'ambiguous' });
   }

@@ -77,6 +77,15 @@ export function exposureLines(report: ExposureReport): string[] {
       report.categories.map((c) => [c.category, c.sensitivity, VERDICT_TEXT[c.verdict], c.extent ?? '-', String(c.recordsTouched), String(c.accesses), c.firstAccess?.slice(0, 19) ?? '-', c.lastAccess?.slice(0, 19) ?? '-']),
     ),
   );
+  if (report.transfers.length > 0) {
+    lines.push('Possible exfiltration (flow logs carry no content: possible, never shown):');
+    for (const t of report.transfers) {
+      lines.push(`  ${t.time.slice(0, 19)}  ${t.source} → ${t.destination}${t.port === null ? '' : `:${t.port}`}  ${(t.bytesOut / 1_000_000).toFixed(1)} MB out  via ${t.via} (${t.attribution})${t.categories.length ? `  after reading ${t.categories.join(', ')}` : ''}`);
+      for (const r of t.reasons) lines.push(`    ${r}`);
+      if (t.corroboration) lines.push(`    ${t.corroboration}`);
+      lines.push(`    evidence: ${t.file}:${t.line}${t.url ? `  ${t.url}` : ''}`);
+    }
+  }
   for (const c of report.categories) {
     if (c.reasons.length === 0) continue;
     lines.push(`  ${c.category} — ${c.verdict === 'shown' ? 'extent undeterminable' : 'undeterminable'}:`);
