@@ -1,7 +1,8 @@
 import type { Footprint } from '../detection/footprint.js';
 import { LOG_START_MS } from '../scenario/scenario-log-common.js';
 import type { Scenario } from '../scenario/example-prosecution-service.js';
-import { allAssets } from '../scenario/example-prosecution-service.js';
+import { AWARENESS, NOTIFICATIONS, allAssets } from '../scenario/example-prosecution-service.js';
+import { type ClocksReport, clocks, recordAwareness, recordSubmission } from './clock-service.js';
 import type { ScenarioLogsTruth } from '../scenario/scenario-logs.js';
 import type { AppContext } from './app-context.js';
 import { attributeAccesses } from './demo-attribution.js';
@@ -18,6 +19,7 @@ import { type TruthCheck, truthCheck as check } from './truth-check.js';
 
 export interface DemoExposure {
   readonly report: ExposureReport;
+  readonly clocks: ClocksReport;
   readonly accesses: { readonly truth: number; readonly attributed: number; readonly correct: number; readonly precision: number; readonly recall: number; readonly ambiguous: number };
   readonly checks: TruthCheck[];
 }
@@ -31,6 +33,9 @@ export async function demoExposure(app: AppContext, scenario: Scenario, truth: S
     reason: `the collected gateway and application logs begin on ${logsBegin.slice(0, 10)}; the gateways were vulnerable at the latest since the inventory snapshot, before that — nothing earlier can be judged`,
   });
   const report = await exposureReport(app, print);
+  await recordAwareness(app, AWARENESS);
+  for (const n of NOTIFICATIONS) await recordSubmission(app, n);
+  const clockReport = await clocks(app, report);
   const accesses = await attributeAccesses(app, truth, print, evidencePathOf);
   const ambiguous = await attributeAccesses(app, truth, print, evidencePathOf, 'ambiguous');
 
@@ -59,6 +64,18 @@ export async function demoExposure(app: AppContext, scenario: Scenario, truth: S
       [{ time: truth.transfer.time, source: truth.transfer.src, destination: truth.transfer.dst, bytesOut: truth.transfer.bytesOut, attribution: 'footprint' }],
       report.transfers.map((t) => ({ time: t.time, source: t.source, destination: t.destination, bytesOut: t.bytesOut, attribution: t.attribution })),
     ),
+    check('regulatory clocks: deadlines from awareness, statuses from the submissions', expectedClocks(), clockReport.clocks.map((c) => ({ obligation: c.obligation, deadline: c.deadline, status: c.status }))),
   ];
-  return { report, accesses: { ...accesses, ambiguous: ambiguous.attributed }, checks };
+  return { report, clocks: clockReport, accesses: { ...accesses, ambiguous: ambiguous.attributed }, checks };
+}
+
+/** The clocks worked out by hand from the scenario's facts: 72 h (GDPR), 24 h and 72 h (NIS2), a month after the notification sent. */
+function expectedClocks(): { obligation: string; deadline: string; status: string }[] {
+  const aware = Date.parse(AWARENESS.at);
+  const sent = (obligation: string) => Date.parse(NOTIFICATIONS.find((n) => n.obligation === obligation)!.at);
+  const due = (hours: number) => new Date(aware + hours * 3_600_000).toISOString();
+  const judged = (obligation: string, deadline: string) => ({ obligation, deadline, status: sent(obligation) <= Date.parse(deadline) ? 'met' : 'late' });
+  const notified = new Date(sent('incident-notification'));
+  const month = new Date(Date.UTC(notified.getUTCFullYear(), notified.getUTCMonth() + 1, notified.getUTCDate(), notified.getUTCHours(), notified.getUTCMinutes())).toISOString();
+  return [judged('art33-notification', due(72)), judged('early-warning', due(24)), judged('incident-notification', due(72)), { obligation: 'final-report', deadline: month, status: 'overdue' }];
 }

@@ -8,7 +8,7 @@ import { type CategoryVerdict, exposureVerdicts } from '../exposure/exposure-ver
 import { type TouchedRecord, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
 import { sourceHours } from '../ingest/coverage-ledger.js';
 import { WeerbaarError } from '../shared/errors.js';
-import { isoUtc } from '../shared/time.js';
+import { isoUtc, parseInstant } from '../shared/time.js';
 import { findings } from './advisory-service.js';
 import type { AppContext } from './app-context.js';
 import { evidenceCoverage } from './evidence-service.js';
@@ -74,15 +74,9 @@ async function windowChoice(app: AppContext): Promise<WindowChoice | null> {
 
 /** An analyst narrows (or widens) the window with a reason; audited, and the latest choice holds. */
 export async function chooseExposureWindow(app: AppContext, input: { start: string; end?: string | null; reason: string }): Promise<WindowChoice> {
-  const instant = (label: string, text: string) => {
-    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) || Number.isNaN(Date.parse(text))) {
-      throw new WeerbaarError('USAGE', `${label} "${text}" is not a date (2025-06-23) or a date-time with a zone (2025-06-23T00:00:00Z)`);
-    }
-    return new Date(/T/.test(text) ? text : `${text}T00:00:00Z`).toISOString();
-  };
   if (input.reason.trim() === '') throw new WeerbaarError('USAGE', 'give a --reason: the exposure window bounds every verdict, so its choice must say why');
-  const start = instant('--start', input.start);
-  const end = input.end ? instant('--end', input.end) : null;
+  const start = parseInstant('--start', input.start);
+  const end = input.end ? parseInstant('--end', input.end) : null;
   if (end !== null && Date.parse(end) <= Date.parse(start)) throw new WeerbaarError('USAGE', `--end ${end} is not after --start ${start}`);
   const choice: WindowChoice = { start, end, reason: input.reason.trim(), actor: app.actor, at: isoUtc(app.clock()) };
   await app.store.db.transaction().execute(async (trx) => {

@@ -35,6 +35,18 @@ export const GATEWAY_CHANGES: readonly PatchRecordTruth[] = [
   { asset: 'ns-gw-01', event: 'upgrade', from_version: GATEWAY_VERSION, to_version: '14.1-47.46', time: '2025-07-18T21:30:00+02:00', ticket: 'CHG-2025-0718-03', actor: 'it-operations' },
 ];
 
+/**
+ * When the organisation learnt of the breach, and what it notified: the regulatory clocks' facts.
+ * The NIS2 incident notification goes out a few hours after its 72-hour deadline, and no final
+ * report follows: the demo's clocks show both.
+ */
+export const AWARENESS = { at: '2025-07-16T09:30:00+02:00', reason: 'NCSC-NL reported suspicious VPN sessions on ns-gw-01 (NCSC-2025-0716-14)' } as const;
+export const NOTIFICATIONS = [
+  { regime: 'nis2', obligation: 'early-warning', at: '2025-07-17T07:45:00+02:00', reference: 'CSIRT early warning EW-2025-0717' },
+  { regime: 'gdpr', obligation: 'art33-notification', at: '2025-07-18T16:10:00+02:00', reference: 'AP meldnummer M-2025-071801' },
+  { regime: 'nis2', obligation: 'incident-notification', at: '2025-07-19T13:20:00+02:00', reference: 'CSIRT incident notification IN-2025-0719' },
+] as const;
+
 export interface Scenario {
   readonly seed: number;
   readonly organisation: string;

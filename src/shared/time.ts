@@ -1,4 +1,5 @@
 /** Time helpers. Everything stored is UTC ISO-8601 with milliseconds (`2025-07-16T09:12:03.000Z`). */
+import { WeerbaarError } from './errors.js';
 
 export type Clock = () => Date;
 
@@ -16,4 +17,14 @@ export function isValidTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A date (midnight UTC) or a date-time with a zone, given on the command line, as ISO UTC; a usage error names the option otherwise. */
+export function parseInstant(label: string, text: string): string {
+  if (!INSTANT.test(text) || Number.isNaN(Date.parse(text))) {
+    throw new WeerbaarError('USAGE', `${label} "${text}" is not a date (2025-06-23) or a date-time with a zone (2025-06-23T00:00:00Z)`);
+  }
+  return new Date(/T/.test(text) ? text : `${text}T00:00:00Z`).toISOString();
 }

@@ -362,6 +362,37 @@ const m0012_exposure_window: Migration = {
   },
 };
 
+const m0013_clocks_and_canaries: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('regulatory_record')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('regime', 'text')
+      .addColumn('obligation', 'text')
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('canary')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('category', 'text')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('label', 'text', (c) => c.notNull())
+      .addColumn('system', 'text')
+      .addColumn('record_id', 'text')
+      .addColumn('fingerprint', 'text')
+      .addColumn('normalisation_version', 'integer')
+      .addColumn('placed_at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('canary_fingerprint').on('canary').column('fingerprint').execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -375,6 +406,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0010_hunts': m0010_hunts,
   '0011_exposure_facts': m0011_exposure_facts,
   '0012_exposure_window': m0012_exposure_window,
+  '0013_clocks_and_canaries': m0013_clocks_and_canaries,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

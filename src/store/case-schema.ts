@@ -309,6 +309,35 @@ export interface ExposureWindowTable {
   decided_at: string;
 }
 
+/** Awareness of the breach and notifications submitted: the facts the regulatory clocks run from. */
+export interface RegulatoryRecordTable {
+  id: string;
+  kind: 'awareness' | 'submission';
+  regime: string | null;
+  obligation: string | null;
+  at: string;
+  /** The awareness reason, or the submission's reference. */
+  text: string;
+  actor: string;
+  recorded_at: string;
+}
+
+/** A canary or honey record: values only as keyed fingerprints (exposure/canary-fingerprint.ts). */
+export interface CanaryTable {
+  id: string;
+  category: string | null;
+  kind: string;
+  label: string;
+  /** Honey records: where the decoy lives (ids are not secrets). */
+  system: string | null;
+  record_id: string | null;
+  fingerprint: string | null;
+  normalisation_version: number | null;
+  placed_at: string;
+  actor: string;
+  recorded_at: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -332,6 +361,8 @@ export interface CaseDatabase {
   hunt: HuntTable;
   footprint_decision: FootprintDecisionTable;
   exposure_window: ExposureWindowTable;
+  regulatory_record: RegulatoryRecordTable;
+  canary: CanaryTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

@@ -136,6 +136,14 @@ export const WorkspaceConfigSchema = z
     csaf_providers: z.array(CsafProviderSchema).optional(),
     scenario: z.string().optional(),
     hunt: z.object({ own_activity: OwnActivitySchema.optional() }).strict().optional(),
+    /** Which notification regimes apply (docs/exposure.md): GDPR always; NIS2 for essential and important entities. */
+    regulation: z.object({ nis2: z.boolean().default(true) }).strict().optional(),
+    /**
+     * The key of the canaries' HMAC fingerprints: a file of at least 32 random bytes, created on
+     * first use. Relative to the workspace, or absolute — keep it off the workspace's disk (a
+     * token or a mounted secret) so that a copy of the case store alone gives nothing away.
+     */
+    canaries: z.object({ key_file: z.string().min(1).default('keys/canary-hmac.key') }).strict().optional(),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import type { ActionRunner, GlobalOptions } from '../command-support.js';
 import { coverageLines } from '../coverage-lines.js';
+import { clockLines } from './clock-commands.js';
 import { exposureLines } from './exposure-commands.js';
 import type { IngestProgress } from '../../ingest/ingest-evidence.js';
 
@@ -120,6 +121,9 @@ function summary(report: DemoReport): string[] {
     ...exposureLines(report.evidence.exposure.report).map((l) => `  ${l}`),
     `  records through the footprint: ${report.evidence.exposure.accesses.correct} of ${report.evidence.exposure.accesses.truth} planted reads found, ` +
       `${report.evidence.exposure.accesses.attributed} attributed; ${report.evidence.exposure.accesses.ambiguous} accesses ambiguous (the owner's browser through the hijacked address: listed, not counted)`,
+    '',
+    'Regulatory clocks (weerbaar clocks):',
+    ...clockLines(report.evidence.exposure.clocks).map((l) => `  ${l}`),
     '',
     'Key moments (UTC):',
     ...report.evidence.moments.map((m) => `  ${m.entry.datetime.slice(0, 19).replace('T', ' ')}  ${m.label}: ${m.entry.message.slice(0, 110)}`),
