@@ -16,6 +16,7 @@ import { isoUtc } from '../shared/time.js';
 import { col, max, select } from '../store/query-node.js';
 import { findings } from './advisory-service.js';
 import type { AppContext } from './app-context.js';
+import { canaryRules } from './canary-service.js';
 import { type TriageReport, triageHunt } from './triage-service.js';
 
 /** `weerbaar hunt`: the built-in NetScaler pack plus given Sigma rules and IOC files over the event store. */
@@ -43,6 +44,8 @@ export interface HuntReport {
   readonly correlations: { readonly rules: number; readonly findings: readonly Omit<CorrelationFinding, 'eventIds'>[]; readonly warnings: readonly { readonly rule: string; readonly reason: string }[] };
   /** The host-artefact rules R12–R20 over collected trees (triage tarballs, added folders). */
   readonly triage: TriageReport;
+  /** Canaries and honey records registered, how many were sighted (per place), values and free-text lines fingerprinted. */
+  readonly canaries: { readonly registered: number; readonly sightings: number; readonly valuesChecked: number; readonly linesChecked: number };
   /** `--since` as given, and whether it limited the hunt (a first `last` covers everything). */
   readonly since: { readonly text: string; readonly limited: boolean } | null;
   readonly detections: number;
@@ -105,6 +108,10 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
     ...(previous ? { addedAfter: previous.finishedAt } : {}),
     ...(since?.kind === 'time' ? { notBefore: since.at } : {}),
   });
+  // Tripwires last: honey-record accesses and canary values anywhere in the evidence.
+  const canaries = await canaryRules(app, store);
+  const canaryOutcomes = await runRules(store, huntId, canaries.rules, common);
+  outcomes.push(...canaryOutcomes);
   const summary = await huntSummary(store, huntId);
   const errors = outcomes.filter((o) => o.error !== null).map((o) => ({ rule: o.rule.id, reason: o.error ?? '' }));
   const detections = outcomes.reduce((n, o) => n + o.hits, 0) + (matching?.detections ?? 0) + triage.findings;
@@ -120,6 +127,7 @@ export async function hunt(app: AppContext, options: HuntOptions = {}): Promise<
     iocs: { files: iocSets.map(iocFileReport), matching },
     correlations: { rules: sigma.correlations.rules.length, findings: correlation.findings.map(({ eventIds: _ids, ...rest }) => rest), warnings: correlation.warnings },
     triage,
+    canaries: { registered: canaries.registered, sightings: canaryOutcomes.filter((o) => o.hits > 0).length, valuesChecked: canaries.valuesChecked, linesChecked: canaries.linesChecked },
     since: since ? { text: since.text, limited: since.kind === 'time' || previous !== null } : null,
     detections,
     summary,

@@ -6,6 +6,7 @@ import { registerAdvisoryCommands } from './commands/advisory-commands.js';
 import { registerAuditCommands } from './commands/audit-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerEvidenceCommands } from './commands/evidence-commands.js';
+import { registerCanaryCommands } from './commands/canary-commands.js';
 import { registerClockCommands } from './commands/clock-commands.js';
 import { registerExposureCommands } from './commands/exposure-commands.js';
 import { registerFootprintCommands } from './commands/footprint-commands.js';
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => voi
   registerFootprintCommands(program, io, run);
   registerExposureCommands(program, io, run);
   registerClockCommands(program, io, run);
+  registerCanaryCommands(program, io, run);
   registerDemoCommand(program, io, run);
   program.commands.forEach(function inherit(command: Command): void {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');

@@ -40,6 +40,9 @@ export function registerHuntCommand(program: Command, io: CliIo, run: ActionRunn
           ...report.correlations.warnings.map((w) => `warning: ${w.rule}: ${w.reason}`),
           ...report.triage.problems.map((p) => `triage: ${p}`),
           `triage: ${report.triage.rules.length} rules over ${report.triage.trees} collected trees (${report.triage.files} files), ${report.triage.findings} findings`,
+          ...(report.canaries.registered > 0
+            ? [`canaries: ${report.canaries.registered} registered, ${report.canaries.sightings} sighted (${report.canaries.valuesChecked} distinct values and ${report.canaries.linesChecked} evidence lines fingerprinted)`]
+            : []),
           `${report.rules.builtin + report.rules.sigma + report.rules.correlations + report.rules.triage} rules run (${report.rules.builtin} built-in log rules, ${report.rules.triage} triage, ${report.rules.sigma} Sigma, ${report.rules.correlations} Sigma correlations), ${report.failed.length} failed, ${report.notApplicable.length} not applicable, ${report.errors.length} refused by the engine; ${report.detections} detections (hunt ${report.huntId})`,
         ]);
       })();
