@@ -35,34 +35,45 @@ export async function checkCaseStoreOwner(db: Kysely<CaseDatabase>, workspaceId:
   }
 }
 
+/** Every table, children before the tables they refer to. */
+const TABLES = [
+  'canary',
+  'regulatory_record',
+  'exposure_window',
+  'footprint_decision',
+  'hunt',
+  'evidence_entry',
+  'evidence_parse',
+  'evidence_file',
+  'advisory_quarantine',
+  'advisory_provider',
+  'finding_exception',
+  'finding_transition',
+  'asset_version_history',
+  'finding',
+  'advisory_retrieval',
+  'advisory_revision',
+  'advisory',
+  'interface_data_category',
+  'interface',
+  'partner',
+  'asset_dependency',
+  'asset_data_category',
+  'asset',
+  'data_category',
+  'audit_checkpoint',
+  'audit_head',
+  'audit_log',
+  'store_meta',
+] as const satisfies readonly (keyof CaseDatabase)[];
+
+// A table added to the schema but not here fails to compile: a replaced demo would keep its rows.
+const everyTableCleared: Exclude<keyof CaseDatabase, (typeof TABLES)[number]> extends never ? true : never = true;
+
 /** Empties every table; only for replacing a store whose owner the caller has identified. */
 export async function clearCaseStore(db: Kysely<CaseDatabase>): Promise<void> {
+  void everyTableCleared;
   await db.transaction().execute(async (trx) => {
-    for (const table of [
-      'evidence_parse',
-      'evidence_file',
-      'advisory_quarantine',
-      'advisory_provider',
-      'finding_exception',
-      'finding_transition',
-      'asset_version_history',
-      'finding',
-      'advisory_retrieval',
-      'advisory_revision',
-      'advisory',
-      'interface_data_category',
-      'interface',
-      'partner',
-      'asset_dependency',
-      'asset_data_category',
-      'asset',
-      'data_category',
-      'audit_checkpoint',
-      'audit_head',
-      'audit_log',
-      'store_meta',
-    ] as const) {
-      await trx.deleteFrom(table).execute();
-    }
+    for (const table of TABLES) await trx.deleteFrom(table).execute();
   });
 }
