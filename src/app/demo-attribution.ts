@@ -43,7 +43,8 @@ export async function attributeAttack(app: AppContext, truth: ScenarioLogsTruth,
   const key = (path: unknown, line: unknown) => `${String(path)}:${String(line)}`;
   const lines = async (from: 'events' | 'detections', where: Expr) =>
     (await store.query(select({ from, columns: [{ expr: col('log.file.path'), as: 'path' }, { expr: col('weerbaar.line'), as: 'line' }], where, groupBy: [col('log.file.path'), col('weerbaar.line')] }))).map((r) => key(r['path'], r['line']));
-  const attributed = new Set(await lines('detections', and(isIn(col('weerbaar.verdict'), ['ATTEMPT', 'COMPROMISE']), not(isIn(col('rule.ruleset'), ['triage'])))));
+  // Triage findings are files, canary sightings evidence that data left (a leak export's line): neither is a line the attacker wrote.
+  const attributed = new Set(await lines('detections', and(isIn(col('weerbaar.verdict'), ['ATTEMPT', 'COMPROMISE']), not(isIn(col('rule.ruleset'), ['triage', 'canary'])))));
   const addresses = print.entities.filter((e) => e.kind === 'address').map((e) => e.value);
   if (addresses.length > 0) for (const k of await lines('events', isIn(col('source.ip'), addresses))) attributed.add(k);
   const shells = processEvents(print.entities.filter((e) => e.kind === 'process').map((e) => e.value));

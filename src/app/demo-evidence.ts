@@ -1,9 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { SourceCoverage } from '../ingest/coverage-ledger.js';
 import { countEvents } from '../ingest/event-counts.js';
 import type { IngestProgress } from '../ingest/ingest-evidence.js';
-import type { Scenario } from '../scenario/example-prosecution-service.js';
+import { CANARIES, type Scenario } from '../scenario/example-prosecution-service.js';
+import { leakExport } from '../scenario/scenario-leak.js';
+import { addCanaries } from './canary-service.js';
 import { groundTruth } from '../scenario/ground-truth.js';
 import { type ScenarioLogsResult, writeScenarioLogs } from '../scenario/scenario-logs.js';
 import { partnerIocBundle } from '../scenario/scenario-iocs.js';
@@ -70,6 +72,13 @@ export async function collectDemoEvidence(
     await add([tarball], gateway);
   }
   await add([join(logs, 'apps'), join(logs, 'network')]);
+  // The tripwires planted in March, and the leak-site export that surfaced in November.
+  await addCanaries(app, CANARIES.map((c) => ({ ...c })));
+  const leak = leakExport(scenario);
+  const leakFile = join(dir, leak.path);
+  await mkdir(dirname(leakFile), { recursive: true });
+  await writeFile(leakFile, leak.text, { mode: 0o600 });
+  await add([leakFile]);
   const coverage = await evidenceCoverage(app);
   // The national CSIRT's indicators for this actor (STIX 2.1), as a partner would share them.
   const iocFile = join(dir, 'ncsc-indicators.json');
@@ -83,7 +92,7 @@ export async function collectDemoEvidence(
     return m ? `${tarballOf(m[1]!)}!/${m[2]!}` : join(logs, path);
   };
   const attribution = await attributeAttack(app, generated.truth, print, evidencePathOf);
-  const exposure = await demoExposure(app, scenario, generated.truth, print, evidencePathOf);
+  const exposure = await demoExposure(app, scenario, generated.truth, print, evidencePathOf, { huntId: huntReport.huntId, leak: { file: leakFile, line: leak.canaryLine } });
   const moments = keyMoments(await timeline(app, print));
   const attempts = huntReport.summary.find((r) => r.ruleId === 'NS-R1');
   const checks = [

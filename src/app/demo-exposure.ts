@@ -1,7 +1,8 @@
 import type { Footprint } from '../detection/footprint.js';
 import { LOG_START_MS } from '../scenario/scenario-log-common.js';
 import type { Scenario } from '../scenario/example-prosecution-service.js';
-import { AWARENESS, NOTIFICATIONS, allAssets } from '../scenario/example-prosecution-service.js';
+import { AWARENESS, CANARIES, DECOY_SHELTER, NOTIFICATIONS, allAssets } from '../scenario/example-prosecution-service.js';
+import { and, col, epochMs, eq, select, val } from '../store/query-node.js';
 import { type ClocksReport, clocks, recordAwareness, recordSubmission } from './clock-service.js';
 import type { ScenarioLogsTruth } from '../scenario/scenario-logs.js';
 import type { AppContext } from './app-context.js';
@@ -26,7 +27,14 @@ export interface DemoExposure {
 
 const DAY = 86_400_000;
 
-export async function demoExposure(app: AppContext, scenario: Scenario, truth: ScenarioLogsTruth, print: Footprint, evidencePathOf: (truthPath: string) => string): Promise<DemoExposure> {
+export async function demoExposure(
+  app: AppContext,
+  scenario: Scenario,
+  truth: ScenarioLogsTruth,
+  print: Footprint,
+  evidencePathOf: (truthPath: string) => string,
+  canaries: { huntId: string; leak: { file: string; line: number } },
+): Promise<DemoExposure> {
   const logsBegin = new Date(Math.ceil(LOG_START_MS / DAY) * DAY).toISOString();
   await chooseExposureWindow(app, {
     start: logsBegin,
@@ -64,6 +72,7 @@ export async function demoExposure(app: AppContext, scenario: Scenario, truth: S
       [{ time: truth.transfer.time, source: truth.transfer.src, destination: truth.transfer.dst, bytesOut: truth.transfer.bytesOut, attribution: 'footprint' }],
       report.transfers.map((t) => ({ time: t.time, source: t.source, destination: t.destination, bytesOut: t.bytesOut, attribution: t.attribution })),
     ),
+    check('canaries sighted: the decoy shelter opened by the thief, its address in the leak-site export; the beacon never', expectedSightings(truth, canaries.leak), await sightings(app, canaries.huntId)),
     check('regulatory clocks: deadlines from awareness, statuses from the submissions', expectedClocks(), clockReport.clocks.map((c) => ({ obligation: c.obligation, deadline: c.deadline, status: c.status }))),
   ];
   return { report, clocks: clockReport, accesses: { ...accesses, ambiguous: ambiguous.attributed }, checks };
@@ -78,4 +87,27 @@ function expectedClocks(): { obligation: string; deadline: string; status: strin
   const notified = new Date(sent('incident-notification'));
   const month = new Date(Date.UTC(notified.getUTCFullYear(), notified.getUTCMonth() + 1, notified.getUTCDate(), notified.getUTCHours(), notified.getUTCMinutes())).toISOString();
   return [judged('art33-notification', due(72)), judged('early-warning', due(24)), judged('incident-notification', due(72)), { obligation: 'final-report', deadline: month, status: 'overdue' }];
+}
+
+function expectedSightings(truth: ScenarioLogsTruth, leak: { file: string; line: number }): string[] {
+  const decoy = truth.reads.find((r) => r.recordId === DECOY_SHELTER.recordId && r.visible);
+  const [honey, address] = CANARIES;
+  return [`${honey.label} at ${decoy?.time ?? 'never'}`, `${address.label} at ${leak.file}:${leak.line}`].sort();
+}
+
+/** The hunt's canary detections as `label at time` (timed events) or `label at file:line` (untimed evidence such as a leak export). */
+async function sightings(app: AppContext, huntId: string): Promise<string[]> {
+  const rows = await (await app.events()).query(
+    select({
+      from: 'detections',
+      columns: [{ expr: col('rule.name'), as: 'title' }, { expr: epochMs(col('@timestamp')), as: 't' }, { expr: col('log.file.path'), as: 'file' }, { expr: col('weerbaar.line'), as: 'line' }],
+      where: and(eq(col('weerbaar.hunt_id'), val(huntId)), eq(col('rule.ruleset'), val('canary'))),
+    }),
+  );
+  return rows
+    .map((r) => {
+      const label = CANARIES.map((c) => c.label).find((l) => String(r['title']).includes(`${l} (`)) ?? String(r['title']);
+      return `${label} at ${r['t'] === null ? `${String(r['file'])}:${String(r['line'])}` : new Date(Number(r['t'])).toISOString()}`;
+    })
+    .sort();
 }

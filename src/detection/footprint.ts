@@ -105,7 +105,9 @@ export async function deriveFootprint(store: EventStore, decisions: readonly Dec
     // to an indicator's destination) are not the attacker's sources: the session stands for them.
     if (typeof d['address'] !== 'string' || !isInternalAddress(d['address'])) add('address', d['address'], 'detection', rule);
     if (d['verdict'] === 'COMPROMISE') {
-      add('session', d['session'], 'detection', rule);
+      // A footprint session is a gateway (VPN) session; an application's session id (a honey
+      // record opened in the registry) is found through the gateway session that carried it.
+      if (String(d['dataset']).startsWith('netscaler.')) add('session', d['session'], 'detection', rule);
       // The appliance's shell runs as root: the shell process is the entity, not the local superuser.
       if (d['dataset'] !== 'netscaler.shell') add('account', d['account'], 'detection', rule);
     }

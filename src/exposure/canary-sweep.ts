@@ -95,7 +95,7 @@ async function freeTextSightings(store: EventStore, key: Uint8Array, wanted: Rea
     const page = await store.query(select({ from: 'events', columns: [{ expr: col('event.id'), as: 'id' }, { expr: col('message'), as: 'm' }], where: and(content, compare('>', col('event.id'), val(after))), orderBy: [{ expr: col('event.id') }], limit: PAGE }));
     if (page.length === 0) break;
     for (const row of page) {
-      for (const hit of matchCanaries(key, wanted, kinds, String(row['m']))) (ids.get(hit.value.id) ?? ids.set(hit.value.id, []).get(hit.value.id)!).push(Number(row['id']));
+      for (const hit of matchCanaries(key, wanted, kinds, freeText(String(row['m'])))) (ids.get(hit.value.id) ?? ids.set(hit.value.id, []).get(hit.value.id)!).push(Number(row['id']));
     }
     lines += page.length;
     after = Number(page[page.length - 1]!['id']);
@@ -106,6 +106,28 @@ async function freeTextSightings(store: EventStore, key: Uint8Array, wanted: Rea
     for (let i = 0; i < events.length; i += IDS_PER_RULE) rules.push(rule(byId.get(id)!, 'in evidence text', isIn(col('event.id'), [...new Set(events.slice(i, i + IDS_PER_RULE))])));
   }
   return { rules, lines };
+}
+
+/**
+ * The words a line says: a JSON object's values in order (its keys would sit between an address's
+ * street and postcode and break the window), any other line as it is.
+ */
+export function freeText(line: string): string {
+  if (!line.trimStart().startsWith('{')) return line;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (v === null || v === undefined) return;
+    if (typeof v === 'object') for (const inner of Array.isArray(v) ? v : Object.values(v)) walk(inner);
+    else out.push(String(v));
+  };
+  walk(value);
+  return out.join(' ');
 }
 
 function rule(canary: Canary, where: string, match: Expr): DetectionRule {

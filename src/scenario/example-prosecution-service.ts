@@ -47,6 +47,19 @@ export const NOTIFICATIONS = [
   { regime: 'nis2', obligation: 'incident-notification', at: '2025-07-19T13:20:00+02:00', reference: 'CSIRT incident notification IN-2025-0719' },
 ] as const;
 
+/**
+ * Tripwires the organisation planted in March 2025, before anything happened: a decoy shelter in
+ * the registry (a honey record, with a fake address registered as a canary) and a beacon host name
+ * in the shelter export template. The attacker opens the decoy; months later the fake address
+ * turns up in a leak-site export. The beacon is never resolved.
+ */
+export const DECOY_SHELTER = { system: 'shelter-registry', recordId: 'SH-0141', address: 'Eikenlaan 41, 3583 KP Utrecht' } as const;
+export const CANARIES = [
+  { kind: 'honey-record', category: 'shelter-addresses', label: 'decoy shelter 141', value: `${DECOY_SHELTER.system}:${DECOY_SHELTER.recordId}`, placedAt: '2025-03-03T09:00:00Z' },
+  { kind: 'address', category: 'shelter-addresses', label: 'decoy shelter 141, address', value: DECOY_SHELTER.address, placedAt: '2025-03-03T09:00:00Z' },
+  { kind: 'dns', category: 'shelter-addresses', label: 'export template beacon', value: 'k7q2.beacon.weerbaar-canary.example', placedAt: '2025-03-03T09:00:00Z' },
+] as const;
+
 export interface Scenario {
   readonly seed: number;
   readonly organisation: string;

@@ -1,4 +1,4 @@
-import { GATEWAY_CHANGES, type Scenario } from './example-prosecution-service.js';
+import { DECOY_SHELTER, GATEWAY_CHANGES, type Scenario } from './example-prosecution-service.js';
 import {
   DOMAIN, GATEWAY_NET, type LineEvent, type NsEvent, PROXY_PATH, RECORD_TYPE, type RecordCategory, SERVER_ADDRESS, SESSION_PREFIX,
   type StaffMember, VPN_POOL_PREFIX, applicationFor, auditLine, auditPath, gatewayLog, generateStaff, httpAccess, httpRequest, isoUtc,
@@ -182,7 +182,10 @@ export function attackPlan(scenario: Scenario): AttackPlan {
     const start = at(from);
     const end = at(to);
     let session = sessions.get(system);
-    const times = spread(random, start, end, views + downloads + 2);
+    const ids = pool(category, poolSize[category] ?? 100).splice(0, views).map((n) => recordId(category, n));
+    // The decoy shelter looks like any other: the attacker opens it in the first shelter phase.
+    if (category === 'shelter-addresses' && !reads.some((r) => r.recordId === DECOY_SHELTER.recordId)) ids.splice(ids.length >> 1, 0, DECOY_SHELTER.recordId);
+    const times = spread(random, start, end, ids.length + downloads + 2);
     let k = 0;
     if (!session) {
       session = `${SESSION_PREFIX[system] ?? 'xx'}-${random.hex(6)}`;
@@ -190,7 +193,6 @@ export function attackPlan(scenario: Scenario): AttackPlan {
       reads.push({ t: times[k++]!, system, category, action: 'login', recordId: null, bytes: random.int(400, 900), session });
     }
     reads.push({ t: times[k++]!, system, category, action: 'search', recordId: null, bytes: random.int(2_000, 9_000), session });
-    const ids = pool(category, poolSize[category] ?? 100).splice(0, views).map((n) => recordId(category, n));
     for (const id of ids) reads.push({ t: times[k++]!, system, category, action: 'view', recordId: id, bytes: random.int(6_000, 90_000), session });
     for (const id of ids.slice(0, downloads)) {
       reads.push({ t: times[k++] ?? end, system, category, action: 'download', recordId: id, bytes: random.int(200_000, 4_000_000), session });
