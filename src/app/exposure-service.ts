@@ -5,7 +5,7 @@ import { type AssessmentWindow, type WindowChoice, assessmentWindow } from '../e
 import { type AuditSource, type SystemCoverage, auditCoverage } from '../exposure/audit-coverage.js';
 import { type PossibleTransfer, possibleExfiltration } from '../exposure/exfiltration.js';
 import { type CategoryVerdict, exposureVerdicts } from '../exposure/exposure-verdicts.js';
-import { type TouchedRecord, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
+import { type TouchedRecord, accessScopes, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
 import { sourceHours } from '../ingest/coverage-ledger.js';
 import { WeerbaarError } from '../shared/errors.js';
 import { isoUtc, parseInstant } from '../shared/time.js';
@@ -49,9 +49,10 @@ export async function exposureReport(app: AppContext, known?: Footprint): Promis
     const audit: AuditSource | null = source && hours ? { ...source, hours } : null;
     coverage.set(system, auditCoverage(system, asset.audit_logging, audit, window, app.workspace.config.timezone, app.clock()));
   }
-  const touched = await touchedRecords(store, print, inv.data_categories);
+  const scopes = await accessScopes(store, print);
+  const touched = await touchedRecords(store, print, inv.data_categories, scopes);
   const transfers = await possibleExfiltration(store, print, touched);
-  const categories = exposureVerdicts({ categories: inv.data_categories, assets: inv.assets, window, coverage, touched, tables: await tableAccesses(store, print), transfers });
+  const categories = exposureVerdicts({ categories: inv.data_categories, assets: inv.assets, window, coverage, touched, tables: await tableAccesses(store, print, scopes), transfers });
   return { window, categories, transfers };
 }
 

@@ -19,9 +19,12 @@ import { type Expr, and, col, compare, epochMs, eq, isIn, max, min, not, or, sel
 export type Attribution = 'footprint' | 'ambiguous';
 
 export interface AccessScope {
+  /** The footprint entity; `address` scopes name theirs per row, from `source.ip`. */
   readonly via: string;
   readonly where: Expr;
   readonly attribution: Attribution;
+  /** Several addresses in one scan: the entity of each row is `address <source.ip>`. */
+  readonly perAddress?: boolean;
 }
 
 const DATA_ACCESS = eq(col('event.dataset'), val('app.data_access'));

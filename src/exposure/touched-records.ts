@@ -37,14 +37,23 @@ export interface TouchedRecord {
 const DATA_ACCESS = eq(col('event.dataset'), val('app.data_access'));
 const iso = (v: unknown) => new Date(Number(v)).toISOString();
 
-/** Per footprint entity, the audit events that are its accesses. */
-async function accessScopes(store: EventStore, print: Footprint): Promise<AccessScope[]> {
+/**
+ * Per footprint entity, the audit events that are its accesses: all footprint addresses in one
+ * scope (one scan, rows tell the address apart), each hijacked session's theft in its own.
+ * Computed once per report and handed to touchedRecords and tableAccesses.
+ */
+export async function accessScopes(store: EventStore, print: Footprint): Promise<AccessScope[]> {
   const addresses = print.entities.filter((e) => e.kind === 'address').map((e) => e.value);
   const sessions = print.entities.filter((e) => e.kind === 'session').map((e) => e.value);
-  return [
-    ...addresses.map((address): AccessScope => ({ via: `address ${address}`, where: and(DATA_ACCESS, eq(col('source.ip'), val(address))), attribution: 'footprint' })),
-    ...(await hijackedSessionScopes(store, sessions, addresses)),
-  ];
+  const direct: AccessScope[] = addresses.length > 0 ? [{ via: 'address', where: and(DATA_ACCESS, isIn(col('source.ip'), addresses)), attribution: 'footprint', perAddress: true }] : [];
+  return [...direct, ...(await hijackedSessionScopes(store, sessions, addresses))];
+}
+
+/** The grouping and naming of a scope's rows: per address for the address scope. */
+function entityOf(scope: AccessScope): { groupBy: Expr[]; column: { expr: Expr; as: string }[]; via: (row: Row) => string } {
+  return scope.perAddress
+    ? { groupBy: [col('source.ip')], column: [{ expr: col('source.ip'), as: 'address' }], via: (row) => `address ${String(row['address'])}` }
+    : { groupBy: [], column: [], via: () => scope.via };
 }
 
 /** The audit events the footprint's accesses are (or the ambiguous ones), as a predicate (for counting and judging). */
@@ -53,13 +62,20 @@ export async function footprintAccesses(store: EventStore, print: Footprint, att
   return scopes.length === 0 ? null : or(...scopes.map((s) => s.where));
 }
 
-export async function touchedRecords(store: EventStore, print: Footprint, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): Promise<TouchedRecord[]> {
+export async function touchedRecords(
+  store: EventStore,
+  print: Footprint,
+  categories: readonly { id: string; selectors: readonly CategorySelector[] }[],
+  known?: readonly AccessScope[],
+): Promise<TouchedRecord[]> {
   const records: TouchedRecord[] = [];
-  for (const scope of await accessScopes(store, print)) {
+  for (const scope of known ?? (await accessScopes(store, print))) {
+    const entity = entityOf(scope);
     const rows = await store.query(
       select({
         from: 'events',
         columns: [
+          ...entity.column,
           { expr: col('service.name'), as: 'system' },
           { expr: col('weerbaar.record.type'), as: 'type' },
           { expr: col('weerbaar.record.id'), as: 'id' },
@@ -72,10 +88,12 @@ export async function touchedRecords(store: EventStore, print: Footprint, catego
           { expr: min(col('weerbaar.line')), as: 'line' },
         ],
         where: and(scope.where, compare('<>', col('weerbaar.record.id'), val(''))),
-        groupBy: [col('service.name'), col('weerbaar.record.type'), col('weerbaar.record.id'), col('event.action')],
+        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type'), col('weerbaar.record.id'), col('event.action')],
       }),
     );
-    records.push(...merge(rows, scope, categories));
+    const byEntity = new Map<string, Row[]>();
+    for (const row of rows) (byEntity.get(entity.via(row)) ?? byEntity.set(entity.via(row), []).get(entity.via(row))!).push(row);
+    for (const [via, group] of byEntity) records.push(...merge(group, via, scope.attribution, categories));
   }
   return records.sort((a, b) => (a.category ?? '').localeCompare(b.category ?? '') || a.first.localeCompare(b.first) || a.recordId.localeCompare(b.recordId));
 }
@@ -94,13 +112,15 @@ export interface TableAccess {
 /** Session and search events carry no record either, but are not reads of a table. */
 const NOT_TABLE_READS = ['login', 'logout', 'search'];
 
-export async function tableAccesses(store: EventStore, print: Footprint): Promise<TableAccess[]> {
+export async function tableAccesses(store: EventStore, print: Footprint, known?: readonly AccessScope[]): Promise<TableAccess[]> {
   const out: TableAccess[] = [];
-  for (const scope of await accessScopes(store, print)) {
+  for (const scope of known ?? (await accessScopes(store, print))) {
+    const entity = entityOf(scope);
     const rows = await store.query(
       select({
         from: 'events',
         columns: [
+          ...entity.column,
           { expr: col('service.name'), as: 'system' },
           { expr: col('weerbaar.record.type'), as: 'table' },
           { expr: epochMs(min(col('@timestamp'))), as: 'first' },
@@ -108,16 +128,16 @@ export async function tableAccesses(store: EventStore, print: Footprint): Promis
           { expr: count(), as: 'events' },
         ],
         where: and(scope.where, or(isNull(col('weerbaar.record.id')), eq(col('weerbaar.record.id'), val(''))), not(isNull(col('weerbaar.record.type'))), not(isIn(col('event.action'), NOT_TABLE_READS))),
-        groupBy: [col('service.name'), col('weerbaar.record.type')],
+        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type')],
       }),
     );
-    for (const r of rows) out.push({ system: String(r['system']), table: String(r['table']), first: iso(r['first']), last: iso(r['last']), events: Number(r['events']), via: scope.via, attribution: scope.attribution });
+    for (const r of rows) out.push({ system: String(r['system']), table: String(r['table']), first: iso(r['first']), last: iso(r['last']), events: Number(r['events']), via: entity.via(r), attribution: scope.attribution });
   }
   return out;
 }
 
 /** One record per (system, id): its actions, bytes and time span across the grouped rows. */
-function merge(rows: readonly Row[], scope: AccessScope, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): TouchedRecord[] {
+function merge(rows: readonly Row[], via: string, attribution: Attribution, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): TouchedRecord[] {
   const byRecord = new Map<string, { system: string; type: string | null; id: string; actions: Set<string>; first: number; last: number; bytes: number; events: number; file: string; line: number }>();
   for (const r of rows) {
     const key = `${String(r['system'])}\u0000${String(r['id'])}`;
@@ -142,8 +162,8 @@ function merge(rows: readonly Row[], scope: AccessScope, categories: readonly { 
     last: iso(r.last),
     actions: [...r.actions].sort(),
     bytes: r.bytes,
-    via: scope.via,
-    attribution: scope.attribution,
+    via,
+    attribution,
     events: r.events,
     file: r.file,
     line: r.line,

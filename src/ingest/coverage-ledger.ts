@@ -206,15 +206,22 @@ function slotOf(hourStart: number, zone: string): string {
 
 /** Events per hour (epoch ms of the hour's start) of one source: a host's (or system's) log type. */
 export async function sourceHours(store: EventStore, host: string, dataset: string): Promise<Map<number, number>> {
-  const rows = await store.query(
-    select({
-      from: 'events',
-      columns: [{ expr: epochMs(hour(col('@timestamp'))), as: 'hour' }, { expr: count(), as: 'n' }],
-      where: and(eq(coalesce(col('host.name'), col('service.name')), val(host)), eq(col('event.dataset'), val(dataset)), not(isNull(col('@timestamp')))),
-      groupBy: [hour(col('@timestamp'))],
-    }),
-  );
-  return new Map(rows.map((r) => [Number(r['hour']), Number(r['n'])]));
+  const hours = new Map<number, number>();
+  // The ledger's source is coalesce(host.name, service.name). Asked as two plain conjunctions, each
+  // lets DuckDB skip other sources' blocks by their min/max, which a function of the column (or an
+  // OR) hides: about 3× faster on 100 M events (bench/exposure.bench.ts).
+  for (const who of [eq(col('host.name'), val(host)), and(isNull(col('host.name')), eq(col('service.name'), val(host)))]) {
+    const rows = await store.query(
+      select({
+        from: 'events',
+        columns: [{ expr: epochMs(hour(col('@timestamp'))), as: 'hour' }, { expr: count(), as: 'n' }],
+        where: and(who, eq(col('event.dataset'), val(dataset)), not(isNull(col('@timestamp')))),
+        groupBy: [hour(col('@timestamp'))],
+      }),
+    );
+    for (const r of rows) hours.set(Number(r['hour']), (hours.get(Number(r['hour'])) ?? 0) + Number(r['n']));
+  }
+  return hours;
 }
 
 /** A silence is a gap when the source's own rhythm predicts at least this many events in it. */
