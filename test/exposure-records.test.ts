@@ -87,6 +87,7 @@ describe.each(engines)('exposure records on $name', (engine) => {
         audit('09:31:00', 'sr-owner2', 'view', 'shelter-address', 'SH-030'),
         audit('06:00:00', 'wr-1', 'view', 'crown-witness', 'CW-1', '10.250.9.9', 1000, 'witness-register'),
         audit('13:00:00', 'wr-1', 'view', 'crown-witness', 'CW-2', '10.250.9.9', 1000, 'witness-register'),
+        audit('13:30:00', 'wr-2', 'view', 'crown-witness', 'CW-3', '10.250.7.7', 1000, 'witness-register').replace('"user":"bob"', '"user":"Carol"'),
         '',
       ].join('\n'),
     );
@@ -140,5 +141,19 @@ describe.each(engines)('exposure records on $name', (engine) => {
     expect(text).toContain('chosen by');
     expect(text).toMatch(/crown-witnesses +secret +ruled out within coverage/);
     expect((await cli(['-w', t.ws, 'audit', 'log', '--json'], { env: t.env })).stdout).toContain('exposure.window');
+
+    // Accounts whose credentials were exposed: their later accesses keep a category open, listed, not shown.
+    await writeFile(join(t.root, 'bad-accounts.csv'), 'account,exposed_since,reason\ncarol,2025-07-15T09:00:00Z,\ndave,someday,leak\n');
+    const rejected = await cli(['-w', t.ws, 'exposure', 'accounts', '--import', join(t.root, 'bad-accounts.csv')], { env: t.env });
+    expect(rejected.code).toBe(3);
+    expect(rejected.stderr).toMatch(/bad-accounts\.csv:2.*missing reason/);
+    expect(rejected.stderr).toMatch(/bad-accounts\.csv:3.*exposed_since "someday" is not a date/);
+    await writeFile(join(t.root, 'accounts.csv'), 'account,exposed_since,reason\ncarol,2025-07-15T13:00:00Z,user name in a leaked AAA line (NS-R1)\n');
+    expect((await cli(['-w', t.ws, 'exposure', 'accounts', '--import', join(t.root, 'accounts.csv')], { env: t.env })).code).toBe(0);
+    const exposedRecords = JSON.parse((await cli(['-w', t.ws, 'exposure', 'records', '--json'], { env: t.env })).stdout) as { recordId: string; via: string; attribution: string }[];
+    // CW-1 came before the exposure, and only CW-3 is Carol's (the user name compared without case).
+    expect(exposedRecords.filter((r) => r.attribution === 'exposed-account').map((r) => `${r.recordId} ${r.via}`)).toEqual(['CW-3 account carol (credentials exposed since 2025-07-15T13:00)']);
+    const witnesses = (await exposure()).categories.find((c) => c.category === 'crown-witnesses')!;
+    expect(`${witnesses.verdict} ${witnesses.reasons.map((r) => r.code).join(' ')}`).toBe('undeterminable exposed-account');
   });
 });

@@ -5,9 +5,11 @@ import { type AssessmentWindow, type WindowChoice, assessmentWindow } from '../e
 import { type AuditSource, type SystemCoverage, auditCoverage } from '../exposure/audit-coverage.js';
 import { type PossibleTransfer, possibleExfiltration } from '../exposure/exfiltration.js';
 import { type CategoryVerdict, exposureVerdicts } from '../exposure/exposure-verdicts.js';
-import { type TouchedRecord, accessScopes, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
+import { type ExposedAccount, type TouchedRecord, accessScopes, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
 import { sourceHours } from '../ingest/coverage-ledger.js';
-import { WeerbaarError } from '../shared/errors.js';
+import { type InputProblem, InvalidInputError, WeerbaarError } from '../shared/errors.js';
+import { readCsvRecords } from '../shared/csv-records.js';
+import { readTextFile } from '../shared/text-input.js';
 import { isoUtc, parseInstant } from '../shared/time.js';
 import { findings } from './advisory-service.js';
 import type { AppContext } from './app-context.js';
@@ -23,7 +25,41 @@ const AUDIT_DATASET = 'app.data_access';
 export async function exposureRecords(app: AppContext, known?: Footprint): Promise<TouchedRecord[]> {
   const print = known ?? (await footprint(app));
   const inv = await inventory(app);
-  return touchedRecords(await app.events(), print, inv.data_categories);
+  const store = await app.events();
+  return touchedRecords(store, print, inv.data_categories, await accessScopes(store, print, await exposedAccounts(app)));
+}
+
+export async function exposedAccounts(app: AppContext): Promise<ExposedAccount[]> {
+  const rows = await app.store.db.selectFrom('exposed_account').selectAll().orderBy('exposed_since').orderBy('account').execute();
+  return rows.map((r) => ({ account: r.account, since: r.exposed_since, reason: r.reason }));
+}
+
+/** `exposure accounts import FILE`: CSV of account, exposed_since, reason; every bad row is reported with its line, and nothing is stored then. */
+export async function importExposedAccounts(app: AppContext, file: string): Promise<ExposedAccount[]> {
+  const problems: InputProblem[] = [];
+  const rows = readCsvRecords(file, await readTextFile(file, 16 * 1024 * 1024), problems);
+  const accounts: ExposedAccount[] = [];
+  for (const { record, line } of rows) {
+    const account = record['account']?.trim() ?? '';
+    const reason = record['reason']?.trim() ?? '';
+    if (account === '' || reason === '') {
+      problems.push({ location: { file, line }, reason: `missing ${[account === '' ? 'account' : '', reason === '' ? 'reason' : ''].filter(Boolean).join(', ')}` });
+      continue;
+    }
+    try {
+      accounts.push({ account, since: parseInstant('exposed_since', record['exposed_since']?.trim() ?? ''), reason });
+    } catch (error) {
+      problems.push({ location: { file, line }, reason: (error as Error).message });
+    }
+  }
+  if (problems.length > 0) throw new InvalidInputError(`${file}: ${problems.length} row(s) rejected, none stored`, problems);
+  await app.store.db.transaction().execute(async (trx) => {
+    for (const a of accounts) {
+      await trx.insertInto('exposed_account').values({ id: randomUUID(), account: a.account, exposed_since: a.since, reason: a.reason, actor: app.actor, recorded_at: isoUtc(app.clock()) }).execute();
+      await appendAudit(trx, app, { action: 'exposure.exposed-account', subject: a.account, details: { since: a.since, reason: a.reason } });
+    }
+  });
+  return accounts;
 }
 
 export interface ExposureReport {
@@ -49,7 +85,7 @@ export async function exposureReport(app: AppContext, known?: Footprint): Promis
     const audit: AuditSource | null = source && hours ? { ...source, hours } : null;
     coverage.set(system, auditCoverage(system, asset.audit_logging, audit, window, app.workspace.config.timezone, app.clock()));
   }
-  const scopes = await accessScopes(store, print);
+  const scopes = await accessScopes(store, print, await exposedAccounts(app));
   const touched = await touchedRecords(store, print, inv.data_categories, scopes);
   const transfers = await possibleExfiltration(store, print, touched);
   const categories = exposureVerdicts({ categories: inv.data_categories, assets: inv.assets, window, coverage, touched, tables: await tableAccesses(store, print, scopes), transfers });

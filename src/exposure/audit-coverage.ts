@@ -19,7 +19,8 @@ export type ReasonCode =
   | 'parse-failures'
   | 'limits'
   | 'table-granularity'
-  | 'ambiguous';
+  | 'ambiguous'
+  | 'exposed-account';
 
 export interface Reason {
   readonly code: ReasonCode;

@@ -51,6 +51,11 @@ export interface CategoryVerdict {
 }
 
 const EVIDENCE_REFS = 5;
+/** Accesses that may be the attacker's but need not be: each keeps the verdict open. */
+const UNSURE: readonly (readonly ['ambiguous' | 'exposed-account', string])[] = [
+  ['ambiguous', "were accessed through a hijacked session's address by a client like the owner's (the owner working on, or the thief imitating their browser)"],
+  ['exposed-account', 'were accessed by accounts whose credentials were exposed (their owners, or whoever held the credentials)'],
+];
 
 export function exposureVerdicts(input: {
   readonly categories: readonly DataCategory[];
@@ -66,7 +71,7 @@ export function exposureVerdicts(input: {
     const holders = new Set([...input.assets.filter((a) => a.data_categories.includes(category.id)).map((a) => a.id), ...category.selectors.map((s) => s.system)]);
     const all = input.touched.filter((r) => r.category === category.id);
     const touched = all.filter((r) => r.attribution === 'footprint');
-    const ambiguous = all.filter((r) => r.attribution === 'ambiguous');
+    const ambiguous = all.filter((r) => r.attribution !== 'footprint');
     const tables = input.tables.filter((t) => t.attribution === 'footprint');
     const systems = [...holders].sort().map((system) => systemVerdict(system, category, input.coverage.get(system), touched, ambiguous, tables));
     const reasons: Reason[] = systems.flatMap((s) => s.reasons);
@@ -127,16 +132,11 @@ function systemVerdict(
   };
   const records = touched.filter((r) => r.system === system).length;
   const reasons = [...cover.reasons];
-  const unsure = ambiguous.filter((r) => r.system === system);
-  if (unsure.length > 0) {
+  for (const [code, text] of UNSURE) {
+    const unsure = ambiguous.filter((r) => r.system === system && r.attribution === code);
+    if (unsure.length === 0) continue;
     const times = unsure.flatMap((r) => [r.first, r.last]).sort();
-    reasons.push({
-      code: 'ambiguous',
-      system,
-      text: `${system}: ${unsure.length} record(s) were accessed through a hijacked session's address by a client like the owner's (the owner working on, or the thief imitating their browser): listed by \`exposure records\`, not counted as shown`,
-      from: times[0]!,
-      to: times[times.length - 1]!,
-    });
+    reasons.push({ code, system, text: `${system}: ${unsure.length} record(s) ${text}: listed by \`exposure records\`, not counted as shown`, from: times[0]!, to: times[times.length - 1]! });
   }
   const selectors = category.selectors.filter((s) => s.system === system);
   // Table-level accesses: which tables of this system belong to the category, and whether wholly.

@@ -16,7 +16,12 @@ import { type Expr, and, col, compare, epochMs, eq, isIn, max, min, not, or, sel
  *   the exposure errs on the side of "touched".
  */
 
-export type Attribution = 'footprint' | 'ambiguous';
+/**
+ * `footprint`: the attacker's; `ambiguous`: through a hijacked session's address in the owner's
+ * browser; `exposed-account`: by an account whose credentials were exposed (its owner, or whoever
+ * held them).
+ */
+export type Attribution = 'footprint' | 'ambiguous' | 'exposed-account';
 
 export interface AccessScope {
   /** The footprint entity; `address` scopes name theirs per row, from `source.ip`. */

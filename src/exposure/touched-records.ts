@@ -2,7 +2,7 @@ import type { Footprint } from '../detection/footprint.js';
 import type { CategorySelector } from '../inventory/inventory-model.js';
 import type { EventStore, Row } from '../store/event-store.js';
 import { type AccessScope, type Attribution, hijackedSessionScopes } from './session-attribution.js';
-import { type Expr, and, col, compare, count, epochMs, eq, isIn, isNull, max, min, not, or, select, sum, val } from '../store/query-node.js';
+import { type Expr, and, col, compare, count, epochMs, eq, isIn, isNull, lower, max, min, not, or, select, sum, val } from '../store/query-node.js';
 
 /**
  * Which records the attacker touched (issue 6 §2): the footprint meets the data-access audit.
@@ -42,11 +42,25 @@ const iso = (v: unknown) => new Date(Number(v)).toISOString();
  * scope (one scan, rows tell the address apart), each hijacked session's theft in its own.
  * Computed once per report and handed to touchedRecords and tableAccesses.
  */
-export async function accessScopes(store: EventStore, print: Footprint): Promise<AccessScope[]> {
+export async function accessScopes(store: EventStore, print: Footprint, exposed: readonly ExposedAccount[] = []): Promise<AccessScope[]> {
   const addresses = print.entities.filter((e) => e.kind === 'address').map((e) => e.value);
   const sessions = print.entities.filter((e) => e.kind === 'session').map((e) => e.value);
   const direct: AccessScope[] = addresses.length > 0 ? [{ via: 'address', where: and(DATA_ACCESS, isIn(col('source.ip'), addresses)), attribution: 'footprint', perAddress: true }] : [];
-  return [...direct, ...(await hijackedSessionScopes(store, sessions, addresses))];
+  const scopes = [...direct, ...(await hijackedSessionScopes(store, sessions, addresses))];
+  // Accounts with exposed credentials, from the exposure on; what the footprint already explains stays the footprint's.
+  const explained = scopes.length > 0 ? or(...scopes.map((s) => s.where)) : null;
+  for (const account of exposed) {
+    const theirs = and(DATA_ACCESS, eq(lower(col('user.name')), val(account.account.toLowerCase())), compare('>=', epochMs(col('@timestamp')), val(Date.parse(account.since))));
+    scopes.push({ via: `account ${account.account} (credentials exposed since ${account.since.slice(0, 16)})`, where: explained ? and(theirs, not(explained)) : theirs, attribution: 'exposed-account' });
+  }
+  return scopes;
+}
+
+/** An account whose credentials were exposed, from when (an analyst's input list). */
+export interface ExposedAccount {
+  readonly account: string;
+  readonly since: string;
+  readonly reason: string;
 }
 
 /** The grouping and naming of a scope's rows: per address for the address scope. */

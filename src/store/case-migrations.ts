@@ -393,6 +393,20 @@ const m0013_clocks_and_canaries: Migration = {
   },
 };
 
+const m0014_exposed_accounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('exposed_account')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('exposed_since', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -407,6 +421,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0011_exposure_facts': m0011_exposure_facts,
   '0012_exposure_window': m0012_exposure_window,
   '0013_clocks_and_canaries': m0013_clocks_and_canaries,
+  '0014_exposed_accounts': m0014_exposed_accounts,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -338,6 +338,16 @@ export interface CanaryTable {
   recorded_at: string;
 }
 
+/** An account whose credentials were exposed (an input list): its accesses from then on are suspect. */
+export interface ExposedAccountTable {
+  id: string;
+  account: string;
+  exposed_since: string;
+  reason: string;
+  actor: string;
+  recorded_at: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -363,6 +373,7 @@ export interface CaseDatabase {
   exposure_window: ExposureWindowTable;
   regulatory_record: RegulatoryRecordTable;
   canary: CanaryTable;
+  exposed_account: ExposedAccountTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

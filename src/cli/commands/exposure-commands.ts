@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type ExposureReport, chooseExposureWindow, exposureRecords, exposureReport } from '../../app/exposure-service.js';
+import { type ExposureReport, chooseExposureWindow, exposedAccounts, exposureRecords, exposureReport, importExposedAccounts } from '../../app/exposure-service.js';
 import { excludedByChoice } from '../../exposure/assessment-window.js';
 import type { Reason } from '../../exposure/audit-coverage.js';
 import { csvCell } from '../../shared/csv-records.js';
@@ -42,8 +42,26 @@ export function registerExposureCommands(program: Command, io: CliIo, run: Actio
             ['CATEGORY', 'SYSTEM', 'RECORD', 'FIRST (UTC)', 'LAST (UTC)', 'ACTIONS', 'BYTES', 'VIA', 'ATTRIBUTION'],
             records.map((r) => [r.category ?? '(none)', r.system, r.recordId, r.first.slice(0, 19), r.last.slice(0, 19), r.actions.join(' '), String(r.bytes), r.via, r.attribution]),
           ),
-          `${records.filter((r) => r.attribution === 'footprint').length} records touched in ${new Set(records.filter((r) => r.attribution === 'footprint').map((r) => r.category)).size} categories; ${records.filter((r) => r.attribution === 'ambiguous').length} ambiguous (through a hijacked session's address, in the owner's browser)`,
+          `${records.filter((r) => r.attribution === 'footprint').length} records touched in ${new Set(records.filter((r) => r.attribution === 'footprint').map((r) => r.category)).size} categories; ` +
+            `${records.filter((r) => r.attribution === 'ambiguous').length} ambiguous (through a hijacked session's address, in the owner's browser); ` +
+            `${records.filter((r) => r.attribution === 'exposed-account').length} by accounts with exposed credentials`,
         ]);
+      })();
+    });
+  group
+    .command('accounts')
+    .description('accounts whose credentials were exposed (an input list): their accesses from then on are listed as exposed-account and keep verdicts open')
+    .option('--import <file>', 'add accounts from a CSV (account, exposed_since, reason); any bad row rejects the file')
+    .option('--json', 'print as JSON')
+    .action(function (this: Command) {
+      return run(async () => {
+        const o = this.optsWithGlobals<{ import?: string; json?: boolean }>();
+        const list = await withApp(this, io, async (app) => {
+          if (o.import) await importExposedAccounts(app, o.import);
+          return exposedAccounts(app);
+        });
+        if (o.json) return printJson(io, list);
+        printLines(io, [...formatTable(['ACCOUNT', 'EXPOSED SINCE (UTC)', 'REASON'], list.map((a) => [a.account, a.since.slice(0, 16), a.reason])), `${list.length} accounts with exposed credentials`]);
       })();
     });
   group
