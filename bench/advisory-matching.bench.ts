@@ -54,6 +54,7 @@ const assets: Asset[] = Array.from({ length: ASSETS }, (_, i) => {
     skus: [],
     hashes: [],
     audit_logging: null,
+    addresses: [],
   };
 });
 const documents = Array.from({ length: ADVISORIES }, (_, i) => {

@@ -137,7 +137,7 @@ interfaces:
     const list = JSON.parse((await cli(['-w', ws, 'inventory', 'list', '--json'], { env })).stdout) as Record<string, unknown>[];
     expect(list.map((a) => a['id'])).toEqual(['gw-1', 'hr', 'idp']);
     expect(Object.keys(list[0] ?? {}).sort()).toEqual(
-      ['audit_logging', 'cpe', 'criticality', 'data_categories', 'depends_on', 'hashes', 'id', 'internet_facing', 'kind', 'location', 'model_numbers', 'name', 'notes', 'owner', 'product', 'purl', 'skus', 'vendor', 'version'].sort(),
+      ['addresses', 'audit_logging', 'cpe', 'criticality', 'data_categories', 'depends_on', 'hashes', 'id', 'internet_facing', 'kind', 'location', 'model_numbers', 'name', 'notes', 'owner', 'product', 'purl', 'skus', 'vendor', 'version'].sort(),
     );
     expect(list[0]).toMatchObject({ internet_facing: true, depends_on: ['idp'], version: '14.1-43.50' });
 

@@ -23,6 +23,9 @@ const FLOWS = [
   '2025-07-15T10:40:00Z,proxy-01,10.250.1.5,50004,203.0.113.201,443,https,2500000,4000,allowed,bob,https://paste.example/', // new destination, no gateway connection
   '2025-07-15T10:50:00Z,proxy-01,10.250.1.5,50005,203.0.113.202,443,https,3000000,4000,denied,bob,https://blocked.example/', // denied: nothing left
   '2025-07-15T10:55:00Z,proxy-01,10.250.9.9,50006,203.0.113.203,443,https,800000000,4000,allowed,carol,https://other.example/', // not the footprint
+  '2025-07-14T03:00:00Z,fw-01,10.10.7.10,40000,192.0.2.80,443,https,2000000,1000,allowed,,https://backup-sync.example/', // the document store's own history
+  '2025-07-15T10:30:00Z,fw-01,10.10.7.10,40001,198.18.0.9,443,https,60000000,1000,allowed,,https://drop.example/', // a holder sending out 30× its usual
+  '2025-07-15T10:35:00Z,fw-01,10.10.7.10,40002,10.20.0.5,445,smb,90000000,1000,allowed,,', // internal: not egress
   '',
 ].join('\n');
 const OWNER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/138.0.0.0';
@@ -49,13 +52,13 @@ data_categories:
 assets:
   - { id: shelter-registry, name: Shelter registry, kind: application, data_categories: [shelter-addresses], audit_logging: { granularity: record, enabled_since: 2024-01-01 } }
   - { id: witness-register, name: Witness register, kind: application, data_categories: [crown-witnesses], audit_logging: { granularity: record, enabled_since: 2024-01-01 } }
-  - { id: docstore, name: Document store, kind: application, data_categories: [case-files], audit_logging: { granularity: none, limits: logins only } }
+  - { id: docstore, name: Document store, kind: application, data_categories: [case-files], audit_logging: { granularity: none, limits: logins only }, addresses: [10.10.7.0/24] }
 `;
 
 describe.each(engines)('exposure records on $name', (engine) => {
   const t = useEngineWorkspace(engine);
 
-  it('attributes the application sessions opened through a hijacked VPN session, not the owner’s own', async () => {
+  it('answers which records a hijacked session touched, per category shown, ruled out or undeterminable, and what left', async () => {
     await writeFile(join(t.root, 'inventory.yaml'), INVENTORY);
     expect((await cli(['-w', t.ws, 'inventory', 'import', join(t.root, 'inventory.yaml')], { env: t.env })).code).toBe(0);
     const gw = join(t.root, 'gw');
@@ -67,7 +70,7 @@ describe.each(engines)('exposure records on $name', (engine) => {
       Buffer.concat([
         Buffer.from([login('07:00:00', '198.18.3.10'), conn('07:05:00', '198.18.3.10'), '<135> 07/15/2025:08:30:00 GMT ns-gw-01 0-PPE-6 : default AAA Message 12345678 0 :  "Authentication is rejected for '].join('\n')),
         Buffer.from([0x61, 0xc8, 0x9f, 0xff]),
-        Buffer.from(['"', conn('09:00:00', '203.0.113.66'), bigConn('09:45:00', '10:15:00', '203.0.113.66', 905000000), conn('11:00:00', '203.0.113.66'), ''].join('\n')),
+        Buffer.from(['"', conn('09:00:00', '203.0.113.66'), conn('09:30:00', '203.0.113.66').replace('Destination 10.1.2.3:443', 'Destination 10.10.7.10:443'), bigConn('09:45:00', '10:15:00', '203.0.113.66', 905000000), conn('11:00:00', '203.0.113.66'), ''].join('\n')),
       ]),
     );
     await writeFile(
@@ -131,13 +134,18 @@ describe.each(engines)('exposure records on $name', (engine) => {
     const transfers = (JSON.parse((await cli(['-w', t.ws, 'exposure', '--json'], { env: t.env })).stdout) as { transfers: { time: string; destination: string; attribution: string; categories: string[]; reasons: string[]; corroboration: string | null }[] }).transfers;
     expect(transfers.map((x) => `${x.time} ${x.destination} ${x.attribution} ${x.categories.join('+')}`)).toEqual([
       '2025-07-15T10:00:00.000Z 203.0.113.200 footprint shelter-addresses',
+      // A system holding case files sent 30× its usual volume to an outside address (its internal copy is not egress).
+      '2025-07-15T10:30:00.000Z 198.18.0.9 system case-files',
       '2025-07-15T10:40:00.000Z 203.0.113.201 ambiguous shelter-addresses',
     ]);
+    expect(transfers[1]!.reasons[0]).toBe('volume: 60.0 MB out, 30× the largest earlier upload of this source or user (2.0 MB)');
     expect(transfers[0]!.reasons.join(' | ')).toMatch(/^volume: 900\.0 MB out, 450× the largest earlier upload of this source or user \(2\.0 MB\) \| new destination/);
     expect(transfers[0]!.corroboration).toMatch(/^gateway connection of session 3 from 203\.0\.113\.66 open at the flow's start sent 905\.0 MB \(.*ns\.log:\d+\)$/);
-    expect(transfers[1]!.reasons).toEqual(['new destination: no flow in custody reached 203.0.113.201 before']);
+    expect(transfers[2]!.reasons).toEqual(['new destination: no flow in custody reached 203.0.113.201 before']);
     const text = (await cli(['-w', t.ws, 'exposure'], { env: t.env })).stdout;
     expect(text).toContain('Possible exfiltration');
+    // The document store has no access audit, but the inventory knows its network: the thief's session reached it.
+    expect(text).toMatch(/case-files — undeterminable:\n.*no-logging: docstore.*\n +reached by the footprint \(gateway connections\): docstore 1× \(0\.0 MB back\)/);
     expect(text).toContain('chosen by');
     expect(text).toMatch(/crown-witnesses +secret +ruled out within coverage/);
     expect((await cli(['-w', t.ws, 'audit', 'log', '--json'], { env: t.env })).stdout).toContain('exposure.window');

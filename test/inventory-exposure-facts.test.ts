@@ -70,4 +70,21 @@ describe.each(engines)('inventory exposure facts on $name', (engine) => {
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/bad\.yaml:\d+ \(data_categories\[0\]\.selectors\[1\]\.system\): unknown asset "dms"/);
   });
+
+  it('stores system addresses from YAML and CSV, and refuses what is not an address or network', async () => {
+    const yaml = join(t.root, 'inventory.yaml');
+    await writeFile(yaml, `${INVENTORY}    addresses: [10.10.7.10, 10.10.70.0/24, 2001:DB8::/48]\n`);
+    expect((await cli(['-w', t.ws, 'inventory', 'import', yaml], { env: t.env })).code).toBe(0);
+    const docstore = JSON.parse((await cli(['-w', t.ws, 'inventory', 'show', 'docstore', '--json'], { env: t.env })).stdout) as { value: { addresses: string[] } };
+    expect(docstore.value.addresses).toEqual(['10.10.7.10', '10.10.70.0/24', '2001:db8::/48']);
+    const csv = join(t.root, 'assets.csv');
+    await writeFile(csv, 'id,name,kind,addresses\nfs-01,File server,file-server,10.10.6.11; 10.10.6.12\nfs-02,File server 2,file-server,10.10.6.300\nfs-03,File server 3,file-server,010.10.6.13\nfs-04,File server 4,file-server,10.10.6.0/33\n');
+    const bad = await cli(['-w', t.ws, 'inventory', 'import', csv], { env: t.env });
+    expect(bad.code).toBe(3);
+    for (const line of [3, 4, 5]) expect(bad.stderr).toMatch(new RegExp(`assets\\.csv:${line} \\(addresses\\[\\d\\]\\): must be an IPv4 or IPv6 address or network`));
+    await writeFile(csv, 'id,name,kind,addresses\nfs-01,File server,file-server,10.10.6.11; 10.10.6.12\n');
+    expect((await cli(['-w', t.ws, 'inventory', 'import', csv], { env: t.env })).code).toBe(0);
+    const fs = JSON.parse((await cli(['-w', t.ws, 'inventory', 'show', 'fs-01', '--json'], { env: t.env })).stdout) as { value: { addresses: string[] } };
+    expect(fs.value.addresses).toEqual(['10.10.6.11', '10.10.6.12']);
+  });
 });

@@ -59,6 +59,7 @@ const gateway = (id: string, version: string | null, extra: Partial<Asset> = {})
   skus: [],
   hashes: [],
   audit_logging: null,
+  addresses: [],
   ...extra,
 });
 

@@ -72,6 +72,17 @@ export async function demoExposure(
       [{ time: truth.transfer.time, source: truth.transfer.src, destination: truth.transfer.dst, bytesOut: truth.transfer.bytesOut, attribution: 'footprint' }],
       report.transfers.map((t) => ({ time: t.time, source: t.source, destination: t.destination, bytesOut: t.bytesOut, attribution: t.attribution })),
     ),
+    check(
+      'systems holding data that the thief reached, with the connections the gateway logged',
+      Object.fromEntries(
+        assets
+          .filter((a) => a.data_categories.length > 0 && a.addresses.length > 0)
+          .map((a) => [a.id, Object.entries(truth.connectionsTo).filter(([d]) => a.addresses.includes(d.split(':')[0]!)).reduce((n, [, c]) => n + c, 0)] as const)
+          .filter(([, n]) => n > 0)
+          .sort(([x], [y]) => x.localeCompare(y)),
+      ),
+      Object.fromEntries([...new Map(report.categories.flatMap((c) => c.systems.filter((s) => s.reached).map((s) => [s.system, s.reached!.connections] as const)))].sort(([x], [y]) => x.localeCompare(y))),
+    ),
     check('canaries sighted: the decoy shelter opened by the thief, its address in the leak-site export; the beacon never', expectedSightings(truth, canaries.leak), await sightings(app, canaries.huntId)),
     check('regulatory clocks: deadlines from awareness, statuses from the submissions', expectedClocks(), clockReport.clocks.map((c) => ({ obligation: c.obligation, deadline: c.deadline, status: c.status }))),
   ];

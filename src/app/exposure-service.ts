@@ -4,6 +4,7 @@ import type { Footprint } from '../detection/footprint.js';
 import { type AssessmentWindow, type WindowChoice, assessmentWindow } from '../exposure/assessment-window.js';
 import { type AuditSource, type SystemCoverage, auditCoverage } from '../exposure/audit-coverage.js';
 import { type PossibleTransfer, possibleExfiltration } from '../exposure/exfiltration.js';
+import { footprintReach, holderEgress } from '../exposure/system-reach.js';
 import { type CategoryVerdict, exposureVerdicts } from '../exposure/exposure-verdicts.js';
 import { type ExposedAccount, type TouchedRecord, accessScopes, tableAccesses, touchedRecords } from '../exposure/touched-records.js';
 import { sourceHours } from '../ingest/coverage-ledger.js';
@@ -87,8 +88,10 @@ export async function exposureReport(app: AppContext, known?: Footprint): Promis
   }
   const scopes = await accessScopes(store, print, await exposedAccounts(app));
   const touched = await touchedRecords(store, print, inv.data_categories, scopes);
-  const transfers = await possibleExfiltration(store, print, touched);
-  const categories = exposureVerdicts({ categories: inv.data_categories, assets: inv.assets, window, coverage, touched, tables: await tableAccesses(store, print, scopes), transfers });
+  const located = inv.assets.filter((a) => a.addresses.length > 0 && holders.has(a.id)).map((a) => ({ id: a.id, addresses: a.addresses, categories: a.data_categories }));
+  const transfers = [...(await possibleExfiltration(store, print, touched)), ...(await holderEgress(store, located, window))].sort((a, b) => a.time.localeCompare(b.time));
+  const reach = await footprintReach(store, print, located);
+  const categories = exposureVerdicts({ categories: inv.data_categories, assets: inv.assets, window, coverage, touched, tables: await tableAccesses(store, print, scopes), transfers, reach });
   return { window, categories, transfers };
 }
 

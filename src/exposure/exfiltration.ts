@@ -37,7 +37,8 @@ export interface PossibleTransfer {
   readonly bytesOut: number;
   readonly bytesIn: number;
   readonly via: string;
-  readonly attribution: 'footprint' | 'ambiguous';
+  /** `system`: egress of a system that holds the category (system-reach.ts), not tied to the footprint. */
+  readonly attribution: 'footprint' | 'ambiguous' | 'system';
   readonly reasons: readonly string[];
   /** The gateway connection that carried it, when one did: `session S from IP sent N bytes (file:line)`. */
   readonly corroboration: string | null;
@@ -82,31 +83,14 @@ export async function possibleExfiltration(store: EventStore, print: Footprint, 
       if (reasons.length === 0) continue;
       const corroboration = scope.session === null ? null : await carriedBy(store, scope.session, addresses, flow);
       const t = Number(flow['t']);
-      out.push({
-        label: 'possible exfiltration',
-        time: new Date(t).toISOString(),
-        source: String(flow['src']),
-        destination: String(flow['dst']),
-        port: flow['port'] === null ? null : Number(flow['port']),
-        url: str(flow['url']),
-        user: str(flow['user']),
-        device: str(flow['device']),
-        bytesOut: num(flow['out']),
-        bytesIn: num(flow['in']),
-        via: scope.via,
-        attribution: scope.session === null || corroboration !== null ? 'footprint' : 'ambiguous',
-        reasons,
-        corroboration,
-        categories: [...new Set(touched.filter((r) => r.via === scope.via && r.attribution === 'footprint' && Date.parse(r.first) < t && r.category !== null).map((r) => r.category!))].sort(),
-        file: String(flow['file']),
-        line: Number(flow['line']),
-      });
+      const categories = [...new Set(touched.filter((r) => r.via === scope.via && r.attribution === 'footprint' && Date.parse(r.first) < t && r.category !== null).map((r) => r.category!))].sort();
+      out.push(transferOf(flow, { via: scope.via, attribution: scope.session === null || corroboration !== null ? 'footprint' : 'ambiguous', reasons, corroboration, categories }));
     }
   }
   return out.sort((a, b) => a.time.localeCompare(b.time));
 }
 
-const FLOW_COLUMNS = [
+export const FLOW_COLUMNS = [
   { expr: epochMs(col('@timestamp')), as: 't' },
   { expr: col('source.ip'), as: 'src' },
   { expr: col('destination.ip'), as: 'dst' },
@@ -121,7 +105,7 @@ const FLOW_COLUMNS = [
 ];
 
 /** Why a flow stands out against its source's and user's history before `since`, and the organisation's destinations. */
-async function standsOut(store: EventStore, flow: Row, since: number): Promise<string[]> {
+export async function standsOut(store: EventStore, flow: Row, since: number): Promise<string[]> {
   const out = num(flow['out']);
   const src = String(flow['src']);
   const user = str(flow['user']);
@@ -135,6 +119,24 @@ async function standsOut(store: EventStore, flow: Row, since: number): Promise<s
   }
   if (num(seen?.['n']) === 0) reasons.push(`new destination: no flow in custody reached ${String(flow['dst'])} before`);
   return reasons;
+}
+
+export function transferOf(flow: Row, found: Pick<PossibleTransfer, 'via' | 'attribution' | 'reasons' | 'corroboration' | 'categories'>): PossibleTransfer {
+  return {
+    label: 'possible exfiltration',
+    time: new Date(Number(flow['t'])).toISOString(),
+    source: String(flow['src']),
+    destination: String(flow['dst']),
+    port: flow['port'] === null ? null : Number(flow['port']),
+    url: str(flow['url']),
+    user: str(flow['user']),
+    device: str(flow['device']),
+    bytesOut: num(flow['out']),
+    bytesIn: num(flow['in']),
+    ...found,
+    file: String(flow['file']),
+    line: Number(flow['line']),
+  };
 }
 
 /** The gateway connection of the hijacked session, from a footprint address, that carried this flow. */

@@ -2,6 +2,7 @@ import type { Asset, DataCategory } from '../inventory/inventory-model.js';
 import type { AssessmentWindow } from './assessment-window.js';
 import type { Reason, SystemCoverage } from './audit-coverage.js';
 import type { PossibleTransfer } from './exfiltration.js';
+import type { SystemReach } from './system-reach.js';
 import type { TableAccess, TouchedRecord } from './touched-records.js';
 
 /**
@@ -24,6 +25,8 @@ export type Verdict = 'shown' | 'ruled-out' | 'undeterminable';
 
 export interface SystemVerdict extends SystemCoverage {
   readonly verdict: Verdict;
+  /** The footprint's connections to this system in the gateway log (inventory addresses needed). */
+  readonly reached: SystemReach | null;
   readonly recordsTouched: number;
   readonly tablesTouched: readonly string[];
 }
@@ -65,6 +68,7 @@ export function exposureVerdicts(input: {
   readonly touched: readonly TouchedRecord[];
   readonly tables: readonly TableAccess[];
   readonly transfers?: readonly PossibleTransfer[];
+  readonly reach?: ReadonlyMap<string, SystemReach>;
 }): CategoryVerdict[] {
   const { window } = input;
   return input.categories.map((category) => {
@@ -73,7 +77,7 @@ export function exposureVerdicts(input: {
     const touched = all.filter((r) => r.attribution === 'footprint');
     const ambiguous = all.filter((r) => r.attribution !== 'footprint');
     const tables = input.tables.filter((t) => t.attribution === 'footprint');
-    const systems = [...holders].sort().map((system) => systemVerdict(system, category, input.coverage.get(system), touched, ambiguous, tables));
+    const systems = [...holders].sort().map((system) => ({ ...systemVerdict(system, category, input.coverage.get(system), touched, ambiguous, tables), reached: input.reach?.get(system) ?? null }));
     const reasons: Reason[] = systems.flatMap((s) => s.reasons);
     if (window.startIsLowerBound) {
       reasons.unshift({
@@ -117,7 +121,7 @@ function systemVerdict(
   touched: readonly TouchedRecord[],
   ambiguous: readonly TouchedRecord[],
   tables: readonly TableAccess[],
-): SystemVerdict {
+): Omit<SystemVerdict, 'reached'> {
   const cover: SystemCoverage = coverage ?? {
     system,
     granularity: null,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { SourceLocation } from '../shared/errors.js';
 
@@ -142,6 +143,20 @@ export const AuditLoggingSchema = z
   })
   .strict();
 
+/** An IPv4/IPv6 address or CIDR network (`10.10.3.20`, `10.10.3.0/24`, `2001:db8::/48`). */
+const AddressOrNetwork = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((text) => {
+    const [address = '', prefix, extra] = text.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    // A leading zero is read as octal by some tools and as decimal by others: refuse the doubt.
+    if (family === 4 && address.split('.').some((o) => o.length > 1 && o.startsWith('0'))) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  }, 'must be an IPv4 or IPv6 address or network, such as 10.10.3.20 or 10.10.3.0/24');
+
 export const AssetSchema = z
   .object({
     id: Id,
@@ -172,6 +187,8 @@ export const AssetSchema = z
       .default([]),
     /** What the system's audit log records; null when nobody has said. */
     audit_logging: AuditLoggingSchema.nullish().transform((v) => v ?? null),
+    /** The system's own IP addresses or networks: its connections and flows in the logs. */
+    addresses: z.array(AddressOrNetwork).default([]),
   })
   .strict();
 

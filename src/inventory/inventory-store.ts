@@ -63,6 +63,7 @@ export async function loadInventory(db: Kysely<CaseDatabase>): Promise<Inventory
       skus: JSON.parse(r.skus) as string[],
       hashes: JSON.parse(r.hashes) as string[],
       audit_logging: r.audit_logging === null ? null : (JSON.parse(r.audit_logging) as AuditLogging),
+      addresses: JSON.parse(r.addresses) as string[],
     })),
     partners: partnerRows.map((r) => ({
       id: r.id,
@@ -129,6 +130,7 @@ export async function writeAsset(db: Kysely<CaseDatabase>, value: Asset, isNew: 
     skus: JSON.stringify(value.skus),
     hashes: JSON.stringify(value.hashes),
     audit_logging: value.audit_logging === null ? null : JSON.stringify(value.audit_logging),
+    addresses: JSON.stringify(value.addresses),
   };
   await upsertRow(db, 'asset', value.id, row, isNew, now);
 }

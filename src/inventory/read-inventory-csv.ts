@@ -12,7 +12,7 @@ import { type EntityKind, type InventoryBatch, SECTIONS } from './inventory-mode
  * contacts are written `Name <email>; Name <email>`.
  */
 
-const LIST_FIELDS = new Set(['data_categories', 'depends_on', 'model_numbers', 'skus', 'hashes']);
+const LIST_FIELDS = new Set(['data_categories', 'depends_on', 'model_numbers', 'skus', 'hashes', 'addresses']);
 
 export function csvKindFromFileName(file: string): EntityKind | undefined {
   const name = basename(file).toLowerCase();

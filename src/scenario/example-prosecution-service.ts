@@ -98,6 +98,7 @@ function asset(fields: Partial<Asset> & Pick<Asset, 'id' | 'name' | 'kind'>): As
     skus: [],
     hashes: [],
     audit_logging: null,
+    addresses: [],
     ...fields,
   };
 }
@@ -149,8 +150,26 @@ const AUDIT_LOGGING: Readonly<Record<string, Asset['audit_logging']>> = {
   docstore: { granularity: 'none', enabled_since: null, retention_days: null, limits: 'logs logins only; document reads are not audited' },
 };
 
+/** Where the servers listen (the VPN sessions' connections go here; the inventory knows their addresses). */
+export const SERVER_ADDRESS: Record<string, string> = {
+  'cms-app': '10.10.1.20:443',
+  'hr-app': '10.10.2.20:443',
+  'shelter-registry': '10.10.3.20:443',
+  'witness-register': '10.10.4.20:443',
+  'informant-register': '10.10.4.30:443',
+  'mail-01': '10.10.5.10:443',
+  'fs-01': '10.10.6.11:445',
+  'fs-02': '10.10.6.12:445',
+  'fs-03': '10.10.6.13:445',
+  docstore: '10.10.7.10:443',
+  proxy: '10.10.8.10:8080',
+};
+
 function coreAssets(): Asset[] {
-  return coreAssetList().map((a) => (AUDIT_LOGGING[a.id] ? { ...a, audit_logging: AUDIT_LOGGING[a.id]! } : a));
+  return coreAssetList().map((a) => {
+    const address = SERVER_ADDRESS[a.id]?.split(':')[0];
+    return { ...a, ...(AUDIT_LOGGING[a.id] ? { audit_logging: AUDIT_LOGGING[a.id]! } : {}), ...(address ? { addresses: [address] } : {}) };
+  });
 }
 
 function coreAssetList(): Asset[] {

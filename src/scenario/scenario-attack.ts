@@ -358,6 +358,8 @@ export interface AttackGroundTruth {
   readonly reads: readonly { readonly time: string; readonly system: string; readonly category: string; readonly action: string; readonly recordId: string | null; readonly session: string; readonly visible: boolean }[];
   readonly transfer: { readonly time: string; readonly src: string; readonly srcPort: number; readonly dst: string; readonly dstPort: number; readonly bytesOut: number; readonly bytesIn: number; readonly url: string; readonly user: string; readonly file: string };
   readonly gap: { readonly file: string; readonly system: string; readonly category: string; readonly from: string; readonly to: string };
+  /** The thief's connections through the hijacked session, per destination address (ip:port). */
+  readonly connectionsTo: Readonly<Record<string, number>>;
 }
 
 export function attackGroundTruth(scenario: Scenario): AttackGroundTruth {
@@ -410,5 +412,6 @@ export function truthOf(plan: AttackPlan): AttackGroundTruth {
     reads: plan.reads.map((r) => ({ time: isoUtc(r.t), system: r.system, category: r.category, action: r.action, recordId: r.recordId, session: r.session, visible: visible(r) })),
     transfer: { time: isoUtc(transfer.t), src: transfer.src, srcPort: transfer.srcPort, dst: transfer.dst, dstPort: transfer.dstPort, bytesOut: transfer.bytesOut, bytesIn: transfer.bytesIn, url: transfer.url, user: transfer.user, file: PROXY_PATH },
     gap: { file: plan.gap.file, system: plan.gap.system, category: plan.gap.category, from: isoUtc(plan.gap.from), to: isoUtc(plan.gap.to) },
+    connectionsTo: plan.hijackTcp.reduce<Record<string, number>>((n, c) => ({ ...n, [c.destination]: (n[c.destination] ?? 0) + 1 }), {}),
   };
 }

@@ -26,19 +26,7 @@ export const GATEWAY_NET: Record<string, { nsip: string; vserver: string }> = {
   'ns-gw-02': { nsip: '10.0.1.12', vserver: '192.0.2.20' },
 };
 /** Where the application servers answer, by scenario asset id. */
-export const SERVER_ADDRESS: Record<string, string> = {
-  'cms-app': '10.10.1.20:443',
-  'hr-app': '10.10.2.20:443',
-  'shelter-registry': '10.10.3.20:443',
-  'witness-register': '10.10.4.20:443',
-  'informant-register': '10.10.4.30:443',
-  'mail-01': '10.10.5.10:443',
-  'fs-01': '10.10.6.11:445',
-  'fs-02': '10.10.6.12:445',
-  'fs-03': '10.10.6.13:445',
-  docstore: '10.10.7.10:443',
-  proxy: '10.10.8.10:8080',
-};
+export { SERVER_ADDRESS } from './example-prosecution-service.js';
 export const ADM_ADDRESS = '10.0.9.5';
 export const JUMP_ADDRESS = '10.0.8.11';
 /** The Gateway hands out intranet addresses from 10.250.0.0/16 to VPN sessions. */

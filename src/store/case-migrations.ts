@@ -407,6 +407,12 @@ const m0014_exposed_accounts: Migration = {
   },
 };
 
+const m0015_asset_addresses: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('asset').addColumn('addresses', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -422,6 +428,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0012_exposure_window': m0012_exposure_window,
   '0013_clocks_and_canaries': m0013_clocks_and_canaries,
   '0014_exposed_accounts': m0014_exposed_accounts,
+  '0015_asset_addresses': m0015_asset_addresses,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -63,6 +63,8 @@ export interface AssetTable {
   hashes: string;
   /** JSON of AuditLogging (granularity, enabled since, retention, limits), null when unknown. */
   audit_logging: string | null;
+  /** JSON array of addresses and networks. */
+  addresses: string;
   created_at: string;
   updated_at: string;
 }

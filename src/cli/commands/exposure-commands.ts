@@ -108,6 +108,8 @@ export function exposureLines(report: ExposureReport): string[] {
     if (c.reasons.length === 0) continue;
     lines.push(`  ${c.category} — ${c.verdict === 'shown' ? 'extent undeterminable' : 'undeterminable'}:`);
     lines.push(...groupedReasons(c.reasons).map((r) => `    ${r}`));
+    const reached = c.systems.filter((s) => s.reached !== null);
+    if (reached.length > 0) lines.push(`    reached by the footprint (gateway connections): ${reached.map((s) => `${s.system} ${s.reached!.connections}× (${(s.reached!.bytesFromSystem / 1_000_000).toFixed(1)} MB back)`).join(', ')}`);
   }
   return lines;
 }
