@@ -31,7 +31,8 @@ describe.each(engines)('clocks on $name', (engine) => {
     expect(before.clocks[0]!.basis).toContain('(hr-files)');
 
     expect((await cli(['-w', t.ws, 'clocks', 'aware', '--at', '2025-07-16T09:30:00+02:00', '--reason', ' '], { env: t.env })).code).toBe(2);
-    expect((await cli(['-w', t.ws, 'clocks', 'aware', '--at', 'yesterday', '--reason', 'x'], { env: t.env })).stderr).toContain('--at "yesterday" is not a date');
+    expect((await cli(['-w', t.ws, 'clocks', 'aware', '--at', 'yesterday', '--reason', 'x'], { env: t.env })).stderr).toContain('--at "yesterday" needs a time and a zone');
+    expect((await cli(['-w', t.ws, 'clocks', 'aware', '--at', '2025-07-16', '--reason', 'x'], { env: t.env })).stderr).toContain('needs a time and a zone');
     expect((await cli(['-w', t.ws, 'clocks', 'aware', '--at', '2025-07-16T09:30:00+02:00', '--reason', 'NCSC notification'], { env: t.env })).code).toBe(0);
     expect((await cli(['-w', t.ws, 'clocks', 'submitted', 'nis2', 'early-warning', '--at', '2025-07-17T08:00:00Z', '--reference', 'EW-1'], { env: t.env })).code).toBe(0);
     expect((await cli(['-w', t.ws, 'clocks', 'submitted', 'nis2', 'incident-notification', '--at', '2025-07-19T12:00:00Z', '--reference', 'IN-1'], { env: t.env })).code).toBe(0);

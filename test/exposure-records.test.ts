@@ -126,7 +126,7 @@ describe.each(engines)('exposure records on $name', (engine) => {
     expect(after.categories.map((c) => `${c.category} ${c.verdict} ${c.extent ?? '-'} ${c.reasons.map((r) => `${r.code}@${r.system ?? ''}`).join(' ') || '-'}`)).toEqual([
       'case-files undeterminable - no-logging@docstore',
       'crown-witnesses ruled-out - -',
-      'shelter-addresses shown undeterminable ambiguous@shelter-registry',
+      'shelter-addresses shown undeterminable ambiguous@shelter-registry unrecorded-access@shelter-registry',
     ]);
     // Possible exfiltration: the thief's upload (carried by the gateway connection from the attacker's address), and a
     // new destination through the same address that no such connection carried (ambiguous); the owner's ordinary upload,

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import { appendAudit } from '../audit/audit-log.js';
-import { CANARY_KINDS, type CanaryKind, NORMALISATION_VERSION, canaryFingerprint, normaliseCanary } from '../exposure/canary-fingerprint.js';
+import { CANARY_KINDS, type CanaryKind, NORMALISATION_VERSION, canaryFingerprint, matchCanaries } from '../exposure/canary-fingerprint.js';
 import { type Canary, type CanarySweep, canarySweep } from '../exposure/canary-sweep.js';
 import { type InputProblem, InvalidInputError, WeerbaarError } from '../shared/errors.js';
 import { readCsvRecords } from '../shared/csv-records.js';
@@ -32,6 +32,13 @@ function keyPath(app: AppContext): string {
   return app.workspace.path(app.workspace.config.canaries?.key_file ?? 'keys/canary-hmac.key');
 }
 
+/** Where the key is, and whether it sits inside the workspace (a copy of which would then carry key and fingerprints together). */
+export function canaryKeyLocation(app: AppContext): { path: string; inWorkspace: boolean } {
+  const path = keyPath(app);
+  const inside = relative(app.workspace.dir, path);
+  return { path, inWorkspace: !inside.startsWith('..') && !inside.startsWith('/') };
+}
+
 /** The HMAC key: hex text of at least 32 bytes. Created on first registration when `create`. */
 async function canaryKey(app: AppContext, create: boolean): Promise<Uint8Array | null> {
   const path = keyPath(app);
@@ -46,6 +53,8 @@ async function canaryKey(app: AppContext, create: boolean): Promise<Uint8Array |
     await writeFile(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
     return key;
   }
+  // Like the audit signing key: a key others can read is no key.
+  if (((await stat(path)).mode & 0o077) !== 0) throw new WeerbaarError('CONFIG_INVALID', `canary key ${path} is readable by others: chmod 600 it`);
   if (!/^[0-9a-f]+$/i.test(text) || text.length < KEY_BYTES * 2 || text.length % 2 !== 0) {
     throw new WeerbaarError('CONFIG_INVALID', `canary key ${path}: must be at least ${KEY_BYTES} bytes as hex text`);
   }
@@ -89,15 +98,18 @@ function toCanary(input: CanaryInput, key: Uint8Array | null, categories: Readon
   }
   if (!(CANARY_KINDS as readonly string[]).includes(input.kind)) throw new WeerbaarError('USAGE', `unknown canary kind "${input.kind}": use honey-record or one of ${CANARY_KINDS.join(', ')}`);
   const kind = input.kind as CanaryKind;
-  // A label that spells the value would put it in every detection and the audit log.
-  if (normaliseCanary('text', label) === normaliseCanary('text', input.value)) throw new WeerbaarError('USAGE', 'the label must not repeat the canary value: detections and the audit log show the label');
-  return { ...base, kind, system: null, recordId: null, fingerprint: canaryFingerprint(key!, kind, input.value) };
+  const fingerprint = canaryFingerprint(key!, kind, input.value);
+  // A label that contains the value, in any spelling the sweep would find, would put it in every detection and the audit log.
+  if (matchCanaries(key!, new Map([[fingerprint, true]]), [kind], label).length > 0) throw new WeerbaarError('USAGE', 'the label must not contain the canary value: detections and the audit log show the label');
+  return { ...base, kind, system: null, recordId: null, fingerprint };
 }
 
 /** `canary import FILE`: CSV with kind, category, label, value, placed_at; every bad row is reported with its line, and nothing is stored then. */
 export async function importCanaries(app: AppContext, file: string): Promise<Canary[]> {
-  const problems: InputProblem[] = [];
-  const rows = readCsvRecords(file, await readTextFile(file, 16 * 1024 * 1024), problems);
+  const parsing: InputProblem[] = [];
+  const rows = readCsvRecords(file, await readTextFile(file, 16 * 1024 * 1024), parsing);
+  // The CSV parser's messages quote the offending field, which may be a canary value: line and a generic reason only.
+  const problems: InputProblem[] = parsing.map((p) => ({ location: p.location, reason: 'malformed CSV (quotes or columns)' }));
   const inputs: CanaryInput[] = [];
   for (const { record, line } of rows) {
     const missing = ['kind', 'label', 'value'].filter((k) => !record[k]?.trim());

@@ -19,6 +19,14 @@ describe('assessmentWindow', () => {
     expect(w).toMatchObject({ start: '2025-06-05T00:00:00.000Z', end: '2025-07-03T00:00:00.000Z', startIsLowerBound: true });
   });
 
+  it('leaves the start unknown when any finding is "at the latest", or has versions that could not be judged', () => {
+    const exact = finding('2025-06-01T00:00:00.000Z', '2025-07-01T00:00:00.000Z');
+    expect(assessmentWindow([exact, finding('2025-06-10T00:00:00.000Z', '2025-07-01T00:00:00.000Z', true)], [], now, null)).toMatchObject({ start: '2025-06-01T00:00:00.000Z', startIsLowerBound: true });
+    const undecided = { ...exact, window: { ...exact.window, undecided: ['14.1-99.x'] } };
+    expect(assessmentWindow([undecided], [], now, null)).toMatchObject({ startIsLowerBound: true });
+    expect(assessmentWindow([exact], [], now, null)).toMatchObject({ startIsLowerBound: false });
+  });
+
   it('runs until now while a finding is open, and is absent without findings or footprint', () => {
     expect(assessmentWindow([finding('2025-06-10T00:00:00.000Z', null)], [], now, null)).toMatchObject({ end: now.toISOString(), open: true });
     expect(assessmentWindow([finding(null, null)], [], now, null)).toBeNull();

@@ -50,12 +50,16 @@ export function assessmentWindow(findings: readonly WindowFinding[], entities: r
   let lowerBound = false;
   let open = false;
   for (const f of findings) {
+    // Versions whose state could not be decided may have been vulnerable earlier than the window says.
+    if (f.window.undecided.length > 0) {
+      lowerBound = true;
+      basis.push(`${f.asset} ${f.vulnerability}: versions ${f.window.undecided.join(', ')} could not be judged, so the window may open earlier`);
+    }
     if (f.window.start === null) continue;
     const s = Date.parse(f.window.start);
-    if (s < start || (s === start && f.window.startIsLowerBound)) {
-      start = s;
-      lowerBound = f.window.startIsLowerBound;
-    }
+    start = Math.min(start, s);
+    // "At the latest" on any finding leaves the union's start unknown, whichever starts first.
+    if (f.window.startIsLowerBound) lowerBound = true;
     if (f.window.end === null) open = true;
     else end = Math.max(end, Date.parse(f.window.end));
     basis.push(`${f.asset} ${f.vulnerability}: ${f.window.startIsLowerBound ? '≤ ' : ''}${f.window.start} → ${f.window.end ?? 'open'}`);

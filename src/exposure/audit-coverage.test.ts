@@ -37,11 +37,27 @@ describe('auditCoverage', () => {
     expect(c.reasons[0]!.text).toContain('in the window');
   });
 
-  it('judges the silence before the first event in custody when the window opens earlier', () => {
-    const early = { ...window, start: new Date(MONDAY - 14 * DAY).toISOString() };
-    const c = auditCoverage('app', RECORD, { hours: officeHours(), failures: 0, collectedAt: '2025-07-01T00:00:00Z' }, early, ZONE, now);
+  it('judges a short silence before the first event in custody by the rhythm, and a long one as missing logs', () => {
+    // The logs begin on a Wednesday morning; the window two days earlier, on the Monday: office hours were missed.
+    const wednesday = officeHours((t) => t < MONDAY + 2 * DAY);
+    const c = auditCoverage('app', RECORD, { hours: wednesday, failures: 0, collectedAt: '2025-07-01T00:00:00Z' }, window, ZONE, now);
     expect(codes(c)).toEqual(['gap']);
     expect(c.reasons[0]!.text).toContain('before the first event in custody');
+    const early = { ...window, start: new Date(MONDAY - 14 * DAY).toISOString() };
+    const long = auditCoverage('app', RECORD, { hours: officeHours(), failures: 0, collectedAt: '2025-07-01T00:00:00Z' }, early, ZONE, now);
+    expect(codes(long)).toEqual(['not-in-custody']);
+    expect(long.reasons[0]!.text).toBe('app: no audit events in custody before 2025-06-02T08:00 UTC; the window opens 2025-05-19T00:00');
+  });
+
+  it('never vouches beyond the logs: a long silence after the last event, a window past the collection, a log too short to learn', () => {
+    const late = { ...window, end: new Date(MONDAY + 40 * DAY).toISOString() };
+    expect(codes(auditCoverage('app', RECORD, { hours: officeHours(), failures: 0, collectedAt: '2025-08-01T00:00:00Z' }, late, ZONE, now))).toEqual(['not-in-custody']);
+    const collectedEarly = auditCoverage('app', RECORD, { hours: officeHours(), failures: 0, collectedAt: '2025-06-20T00:00:00Z' }, window, ZONE, now);
+    expect(collectedEarly.reasons.map((r) => r.text)).toEqual(['app: the window runs past the collection of its audit (2025-06-20): later accesses are not in custody']);
+    // Two busy days in custody for a five-day window: too short to learn quiet hours from.
+    const twoDays = officeHours((t) => t >= MONDAY + 2 * DAY);
+    const short = auditCoverage('app', { ...RECORD, retention_days: null }, { hours: twoDays, failures: 0, collectedAt: null }, { start: window.start, end: new Date(MONDAY + 4 * DAY).toISOString() }, ZONE, now);
+    expect(codes(short)).toEqual(['short-span']);
   });
 
   it('names retention as the cause when the logs begin where the retention cut them', () => {

@@ -16,9 +16,11 @@ export type ReasonCode =
   | 'not-in-custody'
   | 'retention'
   | 'gap'
+  | 'short-span'
   | 'parse-failures'
   | 'limits'
   | 'table-granularity'
+  | 'unrecorded-access'
   | 'ambiguous'
   | 'exposed-account';
 
@@ -54,6 +56,13 @@ export interface SystemCoverage {
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
+/**
+ * Silences at the edges of the logs in custody up to this long (a long weekend) are judged by the
+ * rhythm; longer ones are missing logs, whatever the rhythm predicts.
+ */
+const EDGE_TOLERANCE = 3 * DAY;
+/** Two weeks: every weekday hour seen ten times, every weekend hour four times. */
+const MIN_RHYTHM_SPAN = 14 * DAY;
 const iso = (ms: number) => new Date(ms).toISOString();
 const day = (text: string) => text.slice(0, 10);
 
@@ -108,16 +117,25 @@ export function auditCoverage(
     add('not-in-custody', `${system}: none of its audit events are in custody${retentionCuts ? '' : ' (still within retention: collect them)'}`, { from: window.start, to: window.end });
     return { ...base, eventsInWindow: 0, gaps: [], reasons };
   }
-  const gaps = findGaps(source!.hours, first, last, timeZone, { from: Math.floor(start / HOUR) * HOUR, to: Math.floor(end / HOUR) * HOUR });
+  // Beyond the events in custody the rhythm vouches for little: a silence longer than
+  // EDGE_TOLERANCE before the first or after the last event is missing logs (or retention).
+  const after = last + HOUR;
+  if (retentionCuts && first > start) add('retention', retentionText(), { from: window.start, to: iso(Math.min(first, reachesBack!)) });
+  const leadingMissing = first - start > EDGE_TOLERANCE;
+  const trailingMissing = end - after > EDGE_TOLERANCE;
+  if (leadingMissing && !(retentionCuts && reachesBack! >= first - DAY)) {
+    add('not-in-custody', `${system}: no audit events in custody before ${iso(first).slice(0, 16)} UTC; the window opens ${window.start.slice(0, 16)}`, { from: window.start, to: iso(first) });
+  }
+  if (trailingMissing) add('not-in-custody', `${system}: no audit events in custody after ${iso(after).slice(0, 16)} UTC; the window closes ${window.end.slice(0, 16)}`, { from: iso(after), to: window.end });
+  if (end > collected) add('not-in-custody', `${system}: the window runs past the collection of its audit (${day(iso(collected))}): later accesses are not in custody`, { from: iso(collected), to: window.end });
+  // A rhythm needs each weekday and weekend hour seen a few times: a shorter log cannot tell a quiet hour from a missing one.
+  if (last - first < MIN_RHYTHM_SPAN && end - start > last - first) add('short-span', `${system}: its audit events in custody span ${((last - first) / DAY).toFixed(1)} days, too short to tell quiet hours from missing logs`);
+  // The rhythm judges the window within the custody span and the short edges next to it.
+  const within = { from: Math.floor((leadingMissing ? first : start) / HOUR) * HOUR, to: Math.floor((trailingMissing ? last : end) / HOUR) * HOUR };
+  const gaps = within.to >= within.from ? findGaps(source!.hours, first, last, timeZone, within) : [];
   for (const gap of gaps) {
-    const leading = Date.parse(gap.from) <= start && Date.parse(gap.to) >= first;
-    // Retention explains a leading silence only when the logs begin about where it cuts (a log
-    // that reaches back further than its retention was exported earlier, or keeps more).
-    if (leading && retentionCuts && reachesBack! >= first - DAY) add('retention', retentionText(), { from: gap.from, to: gap.to });
-    else {
-      const where = leading ? 'before the first event in custody' : Date.parse(gap.to) > last ? 'after the last event in custody' : 'in the window';
-      add('gap', `${system}: no audit events ${gap.from.slice(0, 16)} → ${gap.to.slice(0, 16)} UTC (${where}; about ${gap.expectedEvents} expected)`, { from: gap.from, to: gap.to });
-    }
+    const where = Date.parse(gap.to) <= first ? 'before the first event in custody' : Date.parse(gap.from) > last ? 'after the last event in custody' : 'in the window';
+    add('gap', `${system}: no audit events ${gap.from.slice(0, 16)} → ${gap.to.slice(0, 16)} UTC (${where}; about ${gap.expectedEvents} expected)`, { from: gap.from, to: gap.to });
   }
   if (source!.failures > 0) add('parse-failures', `${system}: ${source!.failures} audit line(s) could not be parsed; accesses may be among them`);
   return { ...base, eventsInWindow: inWindow, gaps, reasons };

@@ -13,6 +13,11 @@ describe('freeText', () => {
     expect(matchCanaries(key, wanted, ['address'], freeText(line)).map((h) => h.value)).toEqual(['decoy']);
   });
 
+  it('walks a hostile, deeply nested JSON line without overflowing the stack', () => {
+    const deep = `{"a":${'['.repeat(20_000)}"Eikenlaan 41"${']'.repeat(20_000)}}`;
+    expect(freeText(deep)).toBe('Eikenlaan 41');
+  });
+
   it('leaves other lines, and JSON that does not parse, as they are', () => {
     expect(freeText('9012,UTRECHT,EIKENLAAN 41')).toBe('9012,UTRECHT,EIKENLAAN 41');
     expect(freeText('{"broken": ')).toBe('{"broken": ');

@@ -29,7 +29,7 @@ export interface Canary {
 
 /** Where each kind can appear as a whole column value (besides free text). */
 const COLUMNS: Readonly<Record<string, readonly CanaryKind[]>> = {
-  'url.original': ['url', 'dns', 'email', 'credential'],
+  'url.original': ['url', 'dns', 'email', 'credential', 'address', 'phone', 'name', 'text'],
   'url.domain': ['dns'],
   'http.request.referrer': ['url', 'dns'],
   'user.name': ['email', 'credential', 'name'],
@@ -39,6 +39,9 @@ const COLUMNS: Readonly<Record<string, readonly CanaryKind[]>> = {
 /** The built-in machine logs: their messages are not searched as free text (their columns are). */
 const MACHINE_DATASETS = ['netscaler.syslog', 'netscaler.httpaccess', 'netscaler.httperror', 'netscaler.shell', 'netscaler.cron', 'web.access', 'app.data_access', 'network.flow'];
 const PAGE = 20_000;
+/** Windows of a long line: small enough for matchCanaries' candidate cap, overlapping more than any canary is long. */
+const CHUNK = 1_200;
+const OVERLAP = 300;
 const IDS_PER_RULE = 5_000;
 
 export interface CanarySweep {
@@ -66,12 +69,19 @@ export async function canarySweep(store: EventStore, canaries: readonly Canary[]
   for (const [column, columnKinds] of Object.entries(COLUMNS)) {
     const here = kinds.filter((k) => columnKinds.includes(k));
     if (here.length === 0) continue;
-    const values = await store.query(select({ from: 'events', columns: [{ expr: col(column), as: 'v' }], where: not(isNull(col(column))), groupBy: [col(column)] }));
-    valuesChecked += values.length;
     const hits = new Map<string, Set<string>>();
-    for (const row of values) {
-      const text = String(row['v']);
-      for (const hit of matchCanaries(key, wanted, here, text)) (hits.get(hit.value.id) ?? hits.set(hit.value.id, new Set()).get(hit.value.id)!).add(text);
+    // Distinct values page by page in value order: URLs with tokens can be millions of values.
+    let after: string | null = null;
+    for (;;) {
+      const where: Expr = after === null ? not(isNull(col(column))) : compare('>', col(column), val(after));
+      const values = await store.query(select({ from: 'events', columns: [{ expr: col(column), as: 'v' }], where, groupBy: [col(column)], orderBy: [{ expr: col(column) }], limit: PAGE }));
+      if (values.length === 0) break;
+      valuesChecked += values.length;
+      for (const row of values) {
+        const text = String(row['v']);
+        for (const hit of matchText(key, wanted, here, text)) (hits.get(hit.id) ?? hits.set(hit.id, new Set()).get(hit.id)!).add(text);
+      }
+      after = String(values[values.length - 1]!['v']);
     }
     for (const [id, texts] of hits) {
       const entry = seen.get(id) ?? seen.set(id, { columns: [], where: [] }).get(id)!;
@@ -80,7 +90,7 @@ export async function canarySweep(store: EventStore, canaries: readonly Canary[]
     }
   }
   const byId = new Map(valued.map((c) => [c.id, c]));
-  for (const [id, { columns, where }] of seen) rules.push(rule(byId.get(id)!, `in ${columns.join(', ')}`, or(...where)));
+  for (const [id, { columns, where }] of seen) rules.push(rule(byId.get(id)!, `in ${columns.join(', ')}`, afterPlacing(byId.get(id)!, or(...where))));
   const { rules: textRules, lines } = await freeTextSightings(store, key, wanted, kinds);
   return { rules: [...rules, ...textRules], valuesChecked, linesChecked: lines };
 }
@@ -95,7 +105,7 @@ async function freeTextSightings(store: EventStore, key: Uint8Array, wanted: Rea
     const page = await store.query(select({ from: 'events', columns: [{ expr: col('event.id'), as: 'id' }, { expr: col('message'), as: 'm' }], where: and(content, compare('>', col('event.id'), val(after))), orderBy: [{ expr: col('event.id') }], limit: PAGE }));
     if (page.length === 0) break;
     for (const row of page) {
-      for (const hit of matchCanaries(key, wanted, kinds, freeText(String(row['m'])))) (ids.get(hit.value.id) ?? ids.set(hit.value.id, []).get(hit.value.id)!).push(Number(row['id']));
+      for (const hit of matchText(key, wanted, kinds, freeText(String(row['m'])))) (ids.get(hit.id) ?? ids.set(hit.id, []).get(hit.id)!).push(Number(row['id']));
     }
     lines += page.length;
     after = Number(page[page.length - 1]!['id']);
@@ -103,14 +113,15 @@ async function freeTextSightings(store: EventStore, key: Uint8Array, wanted: Rea
   const byId = new Map([...wanted.values()].map((c) => [c.id, c]));
   const rules: DetectionRule[] = [];
   for (const [id, events] of ids) {
-    for (let i = 0; i < events.length; i += IDS_PER_RULE) rules.push(rule(byId.get(id)!, 'in evidence text', isIn(col('event.id'), [...new Set(events.slice(i, i + IDS_PER_RULE))])));
+    for (let i = 0; i < events.length; i += IDS_PER_RULE) rules.push(rule(byId.get(id)!, 'in evidence text', afterPlacing(byId.get(id)!, isIn(col('event.id'), [...new Set(events.slice(i, i + IDS_PER_RULE))]))));
   }
   return { rules, lines };
 }
 
 /**
  * The words a line says: a JSON object's values in order (its keys would sit between an address's
- * street and postcode and break the window), any other line as it is.
+ * street and postcode and break the window), any other line as it is. Walked with an explicit
+ * stack: a hostile line nested 20,000 deep must not overflow the call stack.
  */
 export function freeText(line: string): string {
   if (!line.trimStart().startsWith('{')) return line;
@@ -121,13 +132,35 @@ export function freeText(line: string): string {
     return line;
   }
   const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (v === null || v === undefined) return;
-    if (typeof v === 'object') for (const inner of Array.isArray(v) ? v : Object.values(v)) walk(inner);
-    else out.push(String(v));
-  };
-  walk(value);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') {
+      const inner = Array.isArray(v) ? v : Object.values(v);
+      for (let i = inner.length - 1; i >= 0; i--) stack.push(inner[i]);
+    } else out.push(String(v));
+  }
   return out.join(' ');
+}
+
+/**
+ * The canaries in a text of any length: matchCanaries reads MAX_TEXT_CHARS and at most
+ * MAX_CANDIDATES per kind, so a long line is searched in overlapping windows rather than cut off
+ * (an address after 300 filler words must still be found).
+ */
+function matchText(key: Uint8Array, wanted: ReadonlyMap<string, Canary>, kinds: readonly CanaryKind[], text: string): Canary[] {
+  const found = new Map<string, Canary>();
+  for (let at = 0; at === 0 || at < text.length; at += CHUNK - OVERLAP) {
+    for (const hit of matchCanaries(key, wanted, kinds, text.slice(at, at + CHUNK))) found.set(hit.value.id, hit.value);
+    if (at + CHUNK >= text.length) break;
+  }
+  return [...found.values()];
+}
+
+/** A timed event before the canary was placed cannot be a sighting of it (a decoy colliding with real data); untimed evidence (a leak export) can. */
+function afterPlacing(canary: Canary, match: Expr): Expr {
+  return and(match, or(isNull(col('@timestamp')), compare('>=', epochMs(col('@timestamp')), val(Date.parse(canary.placedAt)))));
 }
 
 function rule(canary: Canary, where: string, match: Expr): DetectionRule {

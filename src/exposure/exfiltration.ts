@@ -1,6 +1,6 @@
 import type { Footprint } from '../detection/footprint.js';
 import type { EventStore, Row } from '../store/event-store.js';
-import { type Expr, and, col, compare, count, epochMs, eq, isIn, max, not, or, select, val } from '../store/query-node.js';
+import { type Expr, and, coalesce, col, compare, count, epochMs, eq, isIn, lower, max, not, or, select, val } from '../store/query-node.js';
 import { hijackSpans } from './session-attribution.js';
 import type { TouchedRecord } from './touched-records.js';
 
@@ -49,6 +49,8 @@ export interface PossibleTransfer {
 }
 
 const FLOW = eq(col('event.dataset'), val('network.flow'));
+/** Flows a device let through: any action but a refusal, a flow without an action included. */
+export const ALLOWED = not(isIn(lower(coalesce(col('event.action'), val(''))), ['denied', 'deny', 'blocked', 'block', 'drop', 'dropped', 'reject', 'rejected']));
 const ms = (op: '>=' | '<=' | '<', t: number) => compare(op, epochMs(col('@timestamp')), val(t));
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
@@ -69,12 +71,19 @@ export async function possibleExfiltration(store: EventStore, print: Footprint, 
     scopes.push({ via: `session ${span.session}`, where: and(eq(col('source.ip'), val(span.nat)), ms('>=', span.from), ms('<=', span.to)), from: span.from, session: span.session });
   }
   const out: PossibleTransfer[] = [];
+  // Anything of size sent to an attacker's address is a possible transfer, from whichever source.
+  if (addresses.length > 0) {
+    const toAttacker = await store.query(
+      select({ from: 'events', columns: FLOW_COLUMNS, where: and(FLOW, isIn(col('destination.ip'), addresses), compare('>=', col('source.bytes'), val(MIN_NEW_BYTES)), ALLOWED), orderBy: [{ expr: col('@timestamp') }] }),
+    );
+    for (const flow of toAttacker) out.push(transferOf(flow, { via: `address ${String(flow['dst'])}`, attribution: 'footprint', reasons: [`to an attacker's address (footprint): ${MB(num(flow['out']))} out`], corroboration: null, categories: [] }));
+  }
   for (const scope of scopes) {
     const flows = await store.query(
       select({
         from: 'events',
         columns: FLOW_COLUMNS,
-        where: and(FLOW, scope.where, compare('>=', col('source.bytes'), val(MIN_NEW_BYTES)), not(eq(col('event.action'), val('denied')))),
+        where: and(FLOW, scope.where, compare('>=', col('source.bytes'), val(MIN_NEW_BYTES)), ALLOWED),
         orderBy: [{ expr: col('@timestamp') }],
       }),
     );
@@ -87,7 +96,14 @@ export async function possibleExfiltration(store: EventStore, print: Footprint, 
       out.push(transferOf(flow, { via: scope.via, attribution: scope.session === null || corroboration !== null ? 'footprint' : 'ambiguous', reasons, corroboration, categories }));
     }
   }
-  return out.sort((a, b) => a.time.localeCompare(b.time));
+  // A flow both from a hijacked address and to an attacker's is listed once, with the richer finding.
+  const unique = new Map<string, PossibleTransfer>();
+  for (const t of out) {
+    const key = `${t.file}:${t.line}`;
+    const seen = unique.get(key);
+    if (!seen || t.reasons.length + t.categories.length > seen.reasons.length + seen.categories.length) unique.set(key, t);
+  }
+  return [...unique.values()].sort((a, b) => a.time.localeCompare(b.time));
 }
 
 export const FLOW_COLUMNS = [
@@ -117,7 +133,7 @@ export async function standsOut(store: EventStore, flow: Row, since: number): Pr
   if (out >= MIN_VOLUME_BYTES && out > VOLUME_FACTOR * largest) {
     reasons.push(num(history?.['flows']) === 0 ? `volume: ${MB(out)} out, and no earlier flows of this source or user to compare with` : `volume: ${MB(out)} out, ${(out / Math.max(1, largest)).toFixed(0)}× the largest earlier upload of this source or user (${MB(largest)})`);
   }
-  if (num(seen?.['n']) === 0) reasons.push(`new destination: no flow in custody reached ${String(flow['dst'])} before`);
+  if (flow['dst'] !== null && num(seen?.['n']) === 0) reasons.push(`new destination: no flow in custody reached ${String(flow['dst'])} before`);
   return reasons;
 }
 

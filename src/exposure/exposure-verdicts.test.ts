@@ -15,7 +15,7 @@ const window: AssessmentWindow = {
 const covered = (system: string, more: Partial<SystemCoverage> = {}): SystemCoverage => ({
   system, granularity: 'record', enabledSince: '2024-01-01T00:00:00.000Z', retentionDays: 365, limits: null, firstEvent: null, lastEvent: null, eventsInWindow: 100, gaps: [], reasons: [], ...more,
 });
-const selector = (system: string, more: Partial<{ record_types: string[]; record_ids: string[]; path_prefixes: string[] }> = {}) => ({ system, record_types: [], path_prefixes: [], record_ids: [], tags: [], ...more });
+const selector = (system: string, more: Partial<{ record_types: string[]; record_ids: string[]; path_prefixes: string[] }> = {}) => ({ system, record_types: [] as string[], path_prefixes: [] as string[], record_ids: [] as string[], tags: [] as string[], ...more });
 const category = (id: string, selectors: ReturnType<typeof selector>[]) => ({ id, name: id, sensitivity: 'secret' as const, personal_data: true, description: null, selectors });
 const record = (category: string, system: string, attribution: 'footprint' | 'ambiguous' = 'footprint'): TouchedRecord => ({
   category, system, recordType: 't', recordId: `${category}-1`, first: '2025-07-15T08:00:00.000Z', last: '2025-07-15T08:05:00.000Z', actions: ['view'], bytes: 10, via: 'session 1', attribution, events: 2, file: 'audit.jsonl', line: 7,
@@ -66,8 +66,17 @@ describe('exposureVerdicts', () => {
     expect(v[0]!.recordsTouched).toBe(0);
   });
 
+  it('keeps a category open for the footprint’s searches, for unsure table reads and for selectors on tags', () => {
+    const search: TableAccess = { kind: 'search', system: 'registry', table: 'shelter', first: '2025-07-15T08:00:00.000Z', last: '2025-07-15T08:01:00.000Z', events: 2, via: 'session 1', attribution: 'footprint' };
+    expect(summary(verdicts({ coverage: [covered('registry'), covered('witness')], tables: [search] }))[0]).toBe('shelters undeterminable - unrecorded-access');
+    const unsure: TableAccess = { ...search, kind: 'table', attribution: 'exposed-account', via: 'account carol' };
+    expect(summary(verdicts({ coverage: [covered('registry'), covered('witness')], tables: [unsure] }))[0]).toBe('shelters undeterminable - exposed-account');
+    const tagged = [category('shelters', [{ ...selector('registry'), tags: ['vip'] }])];
+    expect(summary(verdicts({ coverage: [covered('registry'), covered('witness')], categories: tagged }))).toEqual(['shelters undeterminable - no-audit-facts']);
+  });
+
   it('presumes a whole table read on a per-table audit, but only when the table holds nothing else', () => {
-    const access: TableAccess = { system: 'db', table: 'shelters', first: '2025-07-15T08:00:00.000Z', last: '2025-07-15T08:00:00.000Z', events: 1, via: 'address 203.0.113.9', attribution: 'footprint' };
+    const access: TableAccess = { kind: 'table', system: 'db', table: 'shelters', first: '2025-07-15T08:00:00.000Z', last: '2025-07-15T08:00:00.000Z', events: 1, via: 'address 203.0.113.9', attribution: 'footprint' };
     const whole = category('shelters', [selector('db', { record_types: ['shelters'] })]);
     const part = category('vip-shelters', [selector('db', { record_types: ['shelters'], record_ids: ['SH-1'] })]);
     const v = exposureVerdicts({ categories: [whole, part], assets: [], window, coverage: new Map([['db', covered('db', { granularity: 'table' })]]), touched: [], tables: [access] });

@@ -76,7 +76,7 @@ export function exposureVerdicts(input: {
     const all = input.touched.filter((r) => r.category === category.id);
     const touched = all.filter((r) => r.attribution === 'footprint');
     const ambiguous = all.filter((r) => r.attribution !== 'footprint');
-    const tables = input.tables.filter((t) => t.attribution === 'footprint');
+    const tables = input.tables;
     const systems = [...holders].sort().map((system) => ({ ...systemVerdict(system, category, input.coverage.get(system), touched, ambiguous, tables), reached: input.reach?.get(system) ?? null }));
     const reasons: Reason[] = systems.flatMap((s) => s.reasons);
     if (window.startIsLowerBound) {
@@ -143,15 +143,27 @@ function systemVerdict(
     reasons.push({ code, system, text: `${system}: ${unsure.length} record(s) ${text}: listed by \`exposure records\`, not counted as shown`, from: times[0]!, to: times[times.length - 1]! });
   }
   const selectors = category.selectors.filter((s) => s.system === system);
-  // Table-level accesses: which tables of this system belong to the category, and whether wholly.
+  // Accesses without a record id: reads logged per table, and searches. Which belong to the
+  // category, and whether wholly; the unsure ones (ambiguous, exposed accounts) keep it open.
   const tablesTouched: string[] = [];
   let wholeTable = false;
   for (const access of tables.filter((t) => t.system === system)) {
-    const matching = selectors.filter((s) => s.record_types.length === 0 || s.record_types.includes(access.table));
+    const matching = selectors.filter((s) => s.record_types.length === 0 || (access.table !== null && s.record_types.includes(access.table)));
     if (matching.length === 0) continue;
-    tablesTouched.push(access.table);
-    if (matching.some((s) => s.record_ids.length === 0 && s.path_prefixes.length === 0 && s.tags.length === 0)) wholeTable = true;
-    else reasons.push({ code: 'table-granularity', system, text: `${system}: the footprint read table ${access.table}, which holds only part of this category; the audit does not say which rows`, from: access.first, to: access.last });
+    const what = access.table ?? '(no record type)';
+    if (access.attribution !== 'footprint') {
+      reasons.push({ code: access.attribution, system, text: `${system}: ${access.events} ${access.kind === 'search' ? 'search(es)' : `read(s) of ${what}`} without a record id by ${access.via}, not counted as shown`, from: access.first, to: access.last });
+    } else if (access.kind === 'search') {
+      reasons.push({ code: 'unrecorded-access', system, text: `${system}: the footprint searched ${access.events} time(s) (${what}); which records the results showed is not logged`, from: access.first, to: access.last });
+    } else {
+      tablesTouched.push(what);
+      const whole = access.table !== null && matching.some((s) => s.record_ids.length === 0 && s.path_prefixes.length === 0 && s.tags.length === 0);
+      if (whole) wholeTable = true;
+      else reasons.push({ code: 'table-granularity', system, text: `${system}: the footprint read ${what} without a record id; it holds only part of this category, and the audit does not say which rows`, from: access.first, to: access.last });
+    }
+  }
+  if (selectors.some((s) => s.tags.length > 0)) {
+    reasons.push({ code: 'no-audit-facts', system, text: `${system}: a selector of this category needs tags, which audit events do not carry: those accesses cannot be told` });
   }
   if (selectors.length === 0 && cover.granularity !== null && cover.granularity !== 'none' && cover.eventsInWindow > 0) {
     reasons.push({ code: 'no-audit-facts', system, text: `${system}: holds this category, but no selector says which of its audit events touch it` });

@@ -41,5 +41,9 @@ describe('regulatoryClocks', () => {
     expect(oneMonthAfter('2025-01-31T10:00:00.000Z')).toBe('2025-02-28T10:00:00.000Z');
     expect(oneMonthAfter('2024-01-31T10:00:00.000Z')).toBe('2024-02-29T10:00:00.000Z');
     expect(oneMonthAfter('2025-12-15T00:00:00.000Z')).toBe('2026-01-15T00:00:00.000Z');
+    // In the organisation's zone: 31 January 00:30 in Amsterdam ends on 28 February 00:30 there.
+    expect(oneMonthAfter('2025-01-30T23:30:00.000Z', 'Europe/Amsterdam')).toBe('2025-02-27T23:30:00.000Z');
+    // Across the change to summer time the local hour stays: 10 March 12:00 CET → 10 April 12:00 CEST.
+    expect(oneMonthAfter('2025-03-10T11:00:00.000Z', 'Europe/Amsterdam')).toBe('2025-04-10T10:00:00.000Z');
   });
 });

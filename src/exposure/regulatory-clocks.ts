@@ -57,13 +57,33 @@ export interface RegulatoryClock {
 
 const HOUR = 3_600_000;
 
-/** The same day and time one calendar month later, clamped to the month's last day (31 Jan → 28/29 Feb). */
-export function oneMonthAfter(iso: string): string {
-  const d = new Date(iso);
-  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
-  return target.toISOString();
+/**
+ * The same local day and time one calendar month later, clamped to the month's last day (31 Jan →
+ * 28/29 Feb), in the organisation's time zone: a month is a calendar month where the regulator
+ * sits, so 31 January 00:30 in Amsterdam (30 January 23:30 UTC) ends on 28 February 00:30 there,
+ * and a deadline across a change to summer time keeps its local hour.
+ */
+export function oneMonthAfter(iso: string, timeZone = 'UTC'): string {
+  const t = Date.parse(iso);
+  const p = localParts(t, timeZone);
+  const lastDay = new Date(Date.UTC(p.year, p.month + 1, 0)).getUTCDate();
+  const wanted = Date.UTC(p.year, p.month, Math.min(p.day, lastDay), p.hour, p.minute, p.second, t % 1000 < 0 ? 0 : t % 1000);
+  // Local wall time → UTC: subtract the zone's offset at that moment (twice, for a change of offset in between).
+  let guess = wanted - offsetAt(wanted, timeZone);
+  guess = wanted - offsetAt(guess, timeZone);
+  return new Date(guess).toISOString();
+}
+
+function localParts(t: number, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' });
+  const parts = Object.fromEntries(f.formatToParts(t).map((x) => [x.type, Number(x.value)]));
+  // The month after this one (month is 1-based in the parts, 0-based in Date.UTC: +1 -1).
+  return { year: parts['year']!, month: parts['month']!, day: parts['day']!, hour: parts['hour']!, minute: parts['minute']!, second: parts['second']! };
+}
+
+function offsetAt(t: number, timeZone: string): number {
+  const p = localParts(t, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - (t - (((t % 1000) + 1000) % 1000));
 }
 
 export function regulatoryClocks(input: {
@@ -73,6 +93,8 @@ export function regulatoryClocks(input: {
   readonly nis2: boolean;
   readonly submissions: readonly Submission[];
   readonly now: Date;
+  /** The organisation's zone: a calendar month is counted there. */
+  readonly timeZone?: string;
 }): RegulatoryClock[] {
   const { awareness, now } = input;
   const submitted = (regime: Regime, obligation: Obligation) =>
@@ -112,7 +134,7 @@ export function regulatoryClocks(input: {
     const notification = submitted('nis2', 'incident-notification');
     const from = notification?.at ?? after(72);
     clocks.push(
-      clock('nis2', 'final-report', 'NIS2 art. 23(4)(d)', from, from === null ? null : oneMonthAfter(from), notification ? `one month after the incident notification (${notification.reference})` : 'one month after the incident notification, which is not submitted yet: counted from its deadline', notification === null),
+      clock('nis2', 'final-report', 'NIS2 art. 23(4)(d)', from, from === null ? null : oneMonthAfter(from, input.timeZone ?? 'UTC'), notification ? `one month after the incident notification (${notification.reference})` : 'one month after the incident notification, which is not submitted yet: counted from its deadline', notification === null),
     );
   }
   return clocks;

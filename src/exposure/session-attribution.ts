@@ -1,5 +1,5 @@
 import type { EventStore } from '../store/event-store.js';
-import { type Expr, and, col, compare, epochMs, eq, isIn, max, min, not, or, select, val } from '../store/query-node.js';
+import { type Expr, and, col, compare, epochMs, eq, isIn, isNull, max, min, not, or, select, val } from '../store/query-node.js';
 
 /**
  * Whose are the application accesses that came through a hijacked VPN session? The applications
@@ -95,18 +95,37 @@ export async function hijackedSessionScopes(store: EventStore, sessions: readonl
       app.agents.add(typeof o['agent'] === 'string' ? o['agent'] : null);
       apps.set(String(o['app']), app);
     }
+    // A NAT address other VPN sessions used during the theft too (a shared SNIP rather than an
+    // intranet address per session) cannot tell this session's accesses from theirs.
+    const shared = await sharedBy(store, nat, session, from, to);
     const thief: string[] = [];
     const ambiguous: string[] = [];
     for (const [id, app] of apps) {
       if (app.t < from) continue; // opened by the owner before the theft
-      const owners = baseline.size > 0 && [...app.agents].every((a) => a !== null && baseline.has(a));
+      const owners = shared || (baseline.size > 0 && [...app.agents].every((a) => a !== null && baseline.has(a)));
       (owners ? ambiguous : thief).push(id);
     }
     const inTheft = and(through, at('>=', from), at('<=', to));
-    if (thief.length > 0) scopes.push({ via: `session ${session}`, where: and(inTheft, isIn(col('weerbaar.session_id'), thief)), attribution: 'footprint' });
-    if (ambiguous.length > 0) scopes.push({ via: `session ${session}`, where: and(inTheft, isIn(col('weerbaar.session_id'), ambiguous)), attribution: 'ambiguous' });
+    const via = shared ? `session ${session} (NAT address ${nat} shared with other sessions)` : `session ${session}`;
+    if (thief.length > 0) scopes.push({ via, where: and(inTheft, isIn(col('weerbaar.session_id'), thief)), attribution: 'footprint' });
+    if (ambiguous.length > 0) scopes.push({ via, where: and(inTheft, isIn(col('weerbaar.session_id'), ambiguous)), attribution: 'ambiguous' });
+    // Accesses that name no application session cannot be split by session or browser: listed, never dropped.
+    scopes.push({ via, where: and(inTheft, isNull(col('weerbaar.session_id'))), attribution: 'ambiguous' });
   }
   return scopes;
+}
+
+async function sharedBy(store: EventStore, nat: string, session: string, from: number, to: number): Promise<boolean> {
+  const rows = await store.query(
+    select({
+      from: 'events',
+      columns: [{ expr: col('weerbaar.session_id'), as: 'session' }],
+      where: and(eq(col('event.dataset'), val('netscaler.syslog')), eq(col('source.nat.ip'), val(nat)), at('>=', from), at('<=', to), not(isNull(col('weerbaar.session_id')))),
+      groupBy: [col('weerbaar.session_id')],
+      limit: 2,
+    }),
+  );
+  return rows.some((r) => String(r['session']) !== session);
 }
 
 /** The user agents of the owner's own work before the theft: through this address, and by the same users anywhere. */

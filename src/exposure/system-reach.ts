@@ -2,8 +2,8 @@ import { isIP } from 'node:net';
 import { ipv4Bounds, ipv6Bits } from '../detection/ioc-model.js';
 import type { Footprint } from '../detection/footprint.js';
 import type { EventStore } from '../store/event-store.js';
-import { type Expr, and, col, compare, count, epochMs, eq, ipv4Range, ipv6Prefix, isIn, max, min, not, or, select, sum, val } from '../store/query-node.js';
-import { FLOW_COLUMNS, MIN_NEW_BYTES, type PossibleTransfer, standsOut, transferOf } from './exfiltration.js';
+import { type Expr, and, col, compare, count, epochMs, eq, ipv4Range, ipv6Prefix, isIn, isNull, max, min, not, or, select, sum, val } from '../store/query-node.js';
+import { ALLOWED, FLOW_COLUMNS, MIN_NEW_BYTES, type PossibleTransfer, standsOut, transferOf } from './exfiltration.js';
 
 /**
  * What the inventory's addresses add to the exposure (issue 6 §3–§4):
@@ -29,7 +29,9 @@ export function inAddresses(column: string, addresses: readonly string[]): Expr 
   const exact: string[] = [];
   for (const entry of addresses) {
     const [address = '', prefix] = entry.split('/');
-    if (prefix === undefined) exact.push(address);
+    // IPv6 is compared by value (/128), not by spelling: 2001:DB8:0::1 is 2001:db8::1.
+    if (prefix === undefined && isIP(address) === 6) parts.push(ipv6Prefix(col(column), 128, ipv6Bits(address).toString(16).padStart(32, '0')));
+    else if (prefix === undefined) exact.push(address);
     else if (isIP(address) === 4) {
       const { low, high } = ipv4Bounds(entry);
       parts.push(ipv4Range(col(column), low, high));
@@ -70,7 +72,8 @@ export async function holderEgress(
   const out: PossibleTransfer[] = [];
   const from = Date.parse(window.start);
   const internal = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', 'fc00::/7', 'fe80::/10', '::1'];
-  const outside = not(inAddresses('destination.ip', internal)!);
+  // A flow that names no destination address (a proxy log with the URL only) went outside too.
+  const outside = or(isNull(col('destination.ip')), not(inAddresses('destination.ip', internal)!));
   for (const holder of holders) {
     const source = inAddresses('source.ip', holder.addresses);
     if (!source) continue;
@@ -78,7 +81,7 @@ export async function holderEgress(
       select({
         from: 'events',
         columns: FLOW_COLUMNS,
-        where: and(eq(col('event.dataset'), val('network.flow')), source, outside, compare('>=', col('source.bytes'), val(MIN_NEW_BYTES)), compare('>=', epochMs(col('@timestamp')), val(from)), compare('<=', epochMs(col('@timestamp')), val(Date.parse(window.end))), not(eq(col('event.action'), val('denied')))),
+        where: and(eq(col('event.dataset'), val('network.flow')), source, outside, compare('>=', col('source.bytes'), val(MIN_NEW_BYTES)), compare('>=', epochMs(col('@timestamp')), val(from)), compare('<=', epochMs(col('@timestamp')), val(Date.parse(window.end))), ALLOWED),
         orderBy: [{ expr: col('@timestamp') }],
       }),
     );

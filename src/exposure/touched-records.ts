@@ -2,7 +2,7 @@ import type { Footprint } from '../detection/footprint.js';
 import type { CategorySelector } from '../inventory/inventory-model.js';
 import type { EventStore, Row } from '../store/event-store.js';
 import { type AccessScope, type Attribution, hijackedSessionScopes } from './session-attribution.js';
-import { type Expr, and, col, compare, count, epochMs, eq, isIn, isNull, lower, max, min, not, or, select, sum, val } from '../store/query-node.js';
+import { type Expr, and, coalesce, col, compare, count, epochMs, eq, isIn, isNull, lower, max, min, not, or, select, sum, val } from '../store/query-node.js';
 
 /**
  * Which records the attacker touched (issue 6 §2): the footprint meets the data-access audit.
@@ -51,7 +51,8 @@ export async function accessScopes(store: EventStore, print: Footprint, exposed:
   const explained = scopes.length > 0 ? or(...scopes.map((s) => s.where)) : null;
   for (const account of exposed) {
     const theirs = and(DATA_ACCESS, eq(lower(col('user.name')), val(account.account.toLowerCase())), compare('>=', epochMs(col('@timestamp')), val(Date.parse(account.since))));
-    scopes.push({ via: `account ${account.account} (credentials exposed since ${account.since.slice(0, 16)})`, where: explained ? and(theirs, not(explained)) : theirs, attribution: 'exposed-account' });
+    // coalesce: an event without a source address is not explained (NOT of NULL would drop it).
+    scopes.push({ via: `account ${account.account} (credentials exposed since ${account.since.slice(0, 16)})`, where: explained ? and(theirs, not(coalesce(explained, val(false)))) : theirs, attribution: 'exposed-account' });
   }
   return scopes;
 }
@@ -102,7 +103,8 @@ export async function touchedRecords(
           { expr: min(col('weerbaar.line')), as: 'line' },
         ],
         where: and(scope.where, compare('<>', col('weerbaar.record.id'), val(''))),
-        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type'), col('weerbaar.record.id'), col('event.action')],
+        // Per file as well, so that a record's first access keeps its own file and line together.
+        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type'), col('weerbaar.record.id'), col('event.action'), col('log.file.path')],
       }),
     );
     const byEntity = new Map<string, Row[]>();
@@ -112,10 +114,15 @@ export async function touchedRecords(
   return records.sort((a, b) => (a.category ?? '').localeCompare(b.category ?? '') || a.first.localeCompare(b.first) || a.recordId.localeCompare(b.recordId));
 }
 
-/** A footprint access logged per table only (pgAudit-like audits: which table, not which rows). */
+/**
+ * A footprint access without a record id: a read logged per table only (pgAudit-like audits say
+ * which table, not which rows), or a search (its results showed records nobody logged). `table` is
+ * the record type; null when the event names none.
+ */
 export interface TableAccess {
+  readonly kind: 'table' | 'search';
   readonly system: string;
-  readonly table: string;
+  readonly table: string | null;
   readonly first: string;
   readonly last: string;
   readonly events: number;
@@ -123,11 +130,11 @@ export interface TableAccess {
   readonly attribution: Attribution;
 }
 
-/** Session and search events carry no record either, but are not reads of a table. */
-const NOT_TABLE_READS = ['login', 'logout', 'search'];
+/** Session events carry no record either, and show none. */
+const SESSION_ACTIONS = ['login', 'logout'];
 
 export async function tableAccesses(store: EventStore, print: Footprint, known?: readonly AccessScope[]): Promise<TableAccess[]> {
-  const out: TableAccess[] = [];
+  const out = new Map<string, TableAccess>();
   for (const scope of known ?? (await accessScopes(store, print))) {
     const entity = entityOf(scope);
     const rows = await store.query(
@@ -137,24 +144,39 @@ export async function tableAccesses(store: EventStore, print: Footprint, known?:
           ...entity.column,
           { expr: col('service.name'), as: 'system' },
           { expr: col('weerbaar.record.type'), as: 'table' },
+          { expr: col('event.action'), as: 'action' },
           { expr: epochMs(min(col('@timestamp'))), as: 'first' },
           { expr: epochMs(max(col('@timestamp'))), as: 'last' },
           { expr: count(), as: 'events' },
         ],
-        where: and(scope.where, or(isNull(col('weerbaar.record.id')), eq(col('weerbaar.record.id'), val(''))), not(isNull(col('weerbaar.record.type'))), not(isIn(col('event.action'), NOT_TABLE_READS))),
-        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type')],
+        where: and(scope.where, or(isNull(col('weerbaar.record.id')), eq(col('weerbaar.record.id'), val(''))), not(isIn(coalesce(col('event.action'), val('')), SESSION_ACTIONS))),
+        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type'), col('event.action')],
       }),
     );
-    for (const r of rows) out.push({ system: String(r['system']), table: String(r['table']), first: iso(r['first']), last: iso(r['last']), events: Number(r['events']), via: entity.via(r), attribution: scope.attribution });
+    for (const r of rows) {
+      const access: TableAccess = {
+        kind: r['action'] === 'search' ? 'search' : 'table',
+        system: String(r['system']),
+        table: r['table'] === null ? null : String(r['table']),
+        first: iso(r['first']),
+        last: iso(r['last']),
+        events: Number(r['events']),
+        via: entity.via(r),
+        attribution: scope.attribution,
+      };
+      const key = [access.kind, access.system, access.table, access.via, access.attribution].join('\u0000');
+      const seen = out.get(key);
+      out.set(key, seen ? { ...seen, first: seen.first < access.first ? seen.first : access.first, last: seen.last > access.last ? seen.last : access.last, events: seen.events + access.events } : access);
+    }
   }
-  return out;
+  return [...out.values()];
 }
 
 /** One record per (system, id): its actions, bytes and time span across the grouped rows. */
 function merge(rows: readonly Row[], via: string, attribution: Attribution, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): TouchedRecord[] {
   const byRecord = new Map<string, { system: string; type: string | null; id: string; actions: Set<string>; first: number; last: number; bytes: number; events: number; file: string; line: number }>();
   for (const r of rows) {
-    const key = `${String(r['system'])}\u0000${String(r['id'])}`;
+    const key = `${String(r['system'])}\u0000${String(r['type'])}\u0000${String(r['id'])}`;
     const known = byRecord.get(key);
     const first = Number(r['first']);
     if (!known) {
@@ -167,8 +189,11 @@ function merge(rows: readonly Row[], via: string, attribution: Attribution, cate
     known.bytes += Number(r['bytes'] ?? 0);
     known.events += Number(r['events']);
   }
-  return [...byRecord.values()].map((r) => ({
-    category: categoryOf(r.system, r.type, r.id, categories),
+  // A record in two categories (an HR file that is also a staff-directory entry) counts for both.
+  return [...byRecord.values()].flatMap((r) => {
+    const matched = categoriesOf(r.system, r.type, r.id, categories);
+    return (matched.length > 0 ? matched : [null]).map((category) => ({
+    category,
     system: r.system,
     recordType: r.type,
     recordId: r.id,
@@ -182,20 +207,29 @@ function merge(rows: readonly Row[], via: string, attribution: Attribution, cate
     file: r.file,
     line: r.line,
   }));
+  });
 }
 
 /** The first category whose selector matches (system, then each restriction it names). */
 export function categoryOf(system: string, recordType: string | null, recordId: string, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): string | null {
+  return categoriesOf(system, recordType, recordId, categories)[0] ?? null;
+}
+
+/** Every category one of whose selectors matches. */
+export function categoriesOf(system: string, recordType: string | null, recordId: string, categories: readonly { id: string; selectors: readonly CategorySelector[] }[]): string[] {
+  const out: string[] = [];
   for (const category of categories) {
-    for (const s of category.selectors) {
-      if (s.system !== system) continue;
-      if (s.record_types.length > 0 && (recordType === null || !s.record_types.includes(recordType))) continue;
-      if (s.record_ids.length > 0 && !s.record_ids.includes(recordId)) continue;
-      if (s.path_prefixes.length > 0 && !s.path_prefixes.some((p) => recordId.startsWith(p))) continue;
-      // Audit events carry no tags yet: a selector that needs tags matches nothing rather than everything.
-      if (s.tags.length > 0) continue;
-      return category.id;
-    }
+    if (category.selectors.some((s) => selects(s, system, recordType, recordId))) out.push(category.id);
   }
-  return null;
+  return out;
+}
+
+function selects(s: CategorySelector, system: string, recordType: string | null, recordId: string): boolean {
+  if (s.system !== system) return false;
+  if (s.record_types.length > 0 && (recordType === null || !s.record_types.includes(recordType))) return false;
+  if (s.record_ids.length > 0 && !s.record_ids.includes(recordId)) return false;
+  if (s.path_prefixes.length > 0 && !s.path_prefixes.some((p) => recordId.startsWith(p))) return false;
+  // Audit events carry no tags yet: a selector that needs tags matches nothing rather than
+  // everything (and the verdict says so: exposure-verdicts.ts).
+  return s.tags.length === 0;
 }

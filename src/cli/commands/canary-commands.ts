@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addCanaries, importCanaries, listCanaries } from '../../app/canary-service.js';
+import type { AppContext } from '../../app/app-context.js';
+import { addCanaries, canaryKeyLocation, importCanaries, listCanaries } from '../../app/canary-service.js';
 import { readTextFile } from '../../shared/text-input.js';
 import { UsageError } from '../../shared/errors.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
@@ -22,7 +23,10 @@ export function registerCanaryCommands(program: Command, io: CliIo, run: ActionR
         const o = this.opts<{ label: string; value?: string; valueFile?: string; category?: string; placedAt?: string }>();
         if ((o.value === undefined) === (o.valueFile === undefined)) throw new UsageError('give the value with exactly one of --value or --value-file');
         const value = o.value ?? (await readTextFile(o.valueFile!, 64 * 1024)).trim();
-        const [c] = await withApp(this, io, (app) => addCanaries(app, [{ kind, label: o.label, value, category: o.category ?? null, ...(o.placedAt ? { placedAt: o.placedAt } : {}) }]));
+        const [c] = await withApp(this, io, async (app) => {
+          warnKeyLocation(io, app);
+          return addCanaries(app, [{ kind, label: o.label, value, category: o.category ?? null, ...(o.placedAt ? { placedAt: o.placedAt } : {}) }]);
+        });
         printLines(io, [`canary ${c!.id}: ${c!.kind} "${c!.label}"${c!.category ? ` in ${c!.category}` : ''}, placed ${c!.placedAt}`]);
       })();
     });
@@ -32,7 +36,10 @@ export function registerCanaryCommands(program: Command, io: CliIo, run: ActionR
     .argument('<file>')
     .action(function (this: Command, file: string) {
       return run(async () => {
-        const added = await withApp(this, io, (app) => importCanaries(app, file));
+        const added = await withApp(this, io, async (app) => {
+          warnKeyLocation(io, app);
+          return importCanaries(app, file);
+        });
         printLines(io, [`${added.length} canaries registered from ${file}`]);
       })();
     });
@@ -53,4 +60,10 @@ export function registerCanaryCommands(program: Command, io: CliIo, run: ActionR
         ]);
       })();
     });
+}
+
+/** The key beside the fingerprints defeats them for whoever copies the workspace: say so every time. */
+function warnKeyLocation(io: CliIo, app: AppContext): void {
+  const { path, inWorkspace } = canaryKeyLocation(app);
+  if (inWorkspace) io.stderr(`note: the canary key ${path} is inside the workspace; set canaries.key_file to a path off its disk (docs/configuration.md)\n`);
 }
