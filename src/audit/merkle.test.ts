@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_ROOT, consistencyProof, hashChildren, hashLeaf, inclusionProof, merkleRoot, verifyConsistency, verifyInclusion } from './merkle.js';
+import { EMPTY_ROOT, MerkleAccumulator, consistencyProof, hashChildren, hashLeaf, inclusionProof, merkleRoot, verifyConsistency, verifyInclusion } from './merkle.js';
 
 // ---- An independent reference, written recursively straight from RFC 6962 §2.1, §2.1.1, §2.1.2. ----
 
@@ -324,5 +324,18 @@ describe('consistency proofs (RFC 6962 §2.1.2, RFC 9162 §2.1.4.2)', () => {
       [3, 5, r3, r5, [undefined, ...p35] as unknown as Uint8Array[]],
     ];
     for (const [m, n, a, b, p] of hostile) expect(verifyConsistency(m, n, a, b, p), `${m}→${n}`).toBe(false);
+  });
+});
+
+describe('MerkleAccumulator', () => {
+  it('gives the same root as merkleRoot at every size, and keeps growing after a root is read', () => {
+    const leaves = Array.from({ length: 40 }, (_, i) => hashLeaf(Buffer.from(`leaf ${i}`)));
+    const tree = new MerkleAccumulator();
+    expect(Buffer.from(tree.root())).toEqual(Buffer.from(merkleRoot([])));
+    leaves.forEach((leaf, i) => {
+      tree.add(leaf);
+      expect(Buffer.from(tree.root())).toEqual(Buffer.from(merkleRoot(leaves.slice(0, i + 1))));
+    });
+    expect(tree.size).toBe(40);
   });
 });

@@ -57,17 +57,35 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
  * the leftmost perfect subtree is D[0:k] and everything after it is MTH(D[k:n]), recursively.
  */
 export function merkleRoot(leafHashes: readonly Uint8Array[]): Uint8Array {
-  // A copy, so that a caller mutating the result cannot corrupt the shared constant.
-  if (leafHashes.length === 0) return Buffer.from(EMPTY_ROOT);
-  const stack: Uint8Array[] = [];
-  for (let i = 0; i < leafHashes.length; i++) {
-    let node = leafHashes[i] as Uint8Array;
-    for (let count = i; count % 2 === 1; count = (count - 1) / 2) node = hashChildren(stack.pop() as Uint8Array, node);
-    stack.push(node);
+  const tree = new MerkleAccumulator();
+  for (const leaf of leafHashes) tree.add(leaf);
+  return tree.root();
+}
+
+/** The same one-pass root for leaves that arrive one by one (a manifest of a million files streams). */
+export class MerkleAccumulator {
+  private readonly stack: Uint8Array[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
   }
-  let root = stack.pop() as Uint8Array;
-  while (stack.length > 0) root = hashChildren(stack.pop() as Uint8Array, root);
-  return root;
+
+  add(leafHash: Uint8Array): void {
+    let node = leafHash;
+    for (let c = this.count; c % 2 === 1; c = (c - 1) / 2) node = hashChildren(this.stack.pop() as Uint8Array, node);
+    this.stack.push(node);
+    this.count++;
+  }
+
+  /** The root of the leaves so far; adding more afterwards is allowed. */
+  root(): Uint8Array {
+    // A copy, so that a caller mutating the result cannot corrupt the shared constant.
+    if (this.count === 0) return Buffer.from(EMPTY_ROOT);
+    let root = this.stack[this.stack.length - 1] as Uint8Array;
+    for (let i = this.stack.length - 2; i >= 0; i--) root = hashChildren(this.stack[i] as Uint8Array, root);
+    return root;
+  }
 }
 
 /** k for n > 1: the largest power of two strictly smaller than n. */

@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo-command.js';
 import { registerEvidenceCommands } from './commands/evidence-commands.js';
 import { registerCanaryCommands } from './commands/canary-commands.js';
 import { registerClockCommands } from './commands/clock-commands.js';
+import { registerIntegrityCommands } from './commands/integrity-commands.js';
 import { registerExposureCommands } from './commands/exposure-commands.js';
 import { registerFootprintCommands } from './commands/footprint-commands.js';
 import { registerHuntCommand } from './commands/hunt-command.js';
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => voi
   registerExposureCommands(program, io, run);
   registerClockCommands(program, io, run);
   registerCanaryCommands(program, io, run);
+  registerIntegrityCommands(program, io, run);
   registerDemoCommand(program, io, run);
   program.commands.forEach(function inherit(command: Command): void {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');

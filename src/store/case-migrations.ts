@@ -413,6 +413,28 @@ const m0015_asset_addresses: Migration = {
   },
 };
 
+const m0016_manifests: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('manifest')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('entries', 'bigint', (c) => c.notNull())
+      .addColumn('files', 'bigint', (c) => c.notNull())
+      .addColumn('bytes', 'bigint', (c) => c.notNull())
+      .addColumn('errors', 'bigint', (c) => c.notNull())
+      .addColumn('root_hash', 'text', (c) => c.notNull())
+      .addColumn('note', 'text', (c) => c.notNull())
+      .addColumn('file', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('manifest_name').on('manifest').columns(['name', 'created_at']).execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -429,6 +451,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0013_clocks_and_canaries': m0013_clocks_and_canaries,
   '0014_exposed_accounts': m0014_exposed_accounts,
   '0015_asset_addresses': m0015_asset_addresses,
+  '0016_manifests': m0016_manifests,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

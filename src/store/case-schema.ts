@@ -350,6 +350,25 @@ export interface ExposedAccountTable {
   recorded_at: string;
 }
 
+/** A signed manifest of a file tree (issue 7): its entries in a file in the workspace, its root signed. */
+export interface ManifestTable {
+  id: string;
+  name: string;
+  kind: string;
+  source: string;
+  created_at: string;
+  actor: string;
+  entries: number;
+  files: number;
+  bytes: number;
+  errors: number;
+  root_hash: string;
+  /** The signed checkpoint (C2SP signed note) over the entries' Merkle root. */
+  note: string;
+  /** Relative to the workspace. */
+  file: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -376,6 +395,7 @@ export interface CaseDatabase {
   regulatory_record: RegulatoryRecordTable;
   canary: CanaryTable;
   exposed_account: ExposedAccountTable;
+  manifest: ManifestTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

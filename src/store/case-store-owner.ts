@@ -37,6 +37,7 @@ export async function checkCaseStoreOwner(db: Kysely<CaseDatabase>, workspaceId:
 
 /** Every table, children before the tables they refer to. */
 const TABLES = [
+  'manifest',
   'exposed_account',
   'canary',
   'regulatory_record',

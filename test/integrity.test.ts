@@ -1,0 +1,113 @@
+import { chmod, mkdir, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openApp } from '../src/app/app-context.js';
+import { cli } from './support/cli-harness.js';
+import { useEngineWorkspace } from './support/engine-workspace.js';
+import { engines, postgresSkipReason } from './support/engines.js';
+
+/**
+ * `weerbaar integrity snapshot|verify|list` (issue 7 §1, §3): a signed manifest of a tree, every
+ * change kind found exactly, and a manifest that was tampered with (its record's signature, or its
+ * entries file) failing loudly, on every case store.
+ */
+
+if (postgresSkipReason) describe.skip(postgresSkipReason, () => undefined);
+
+type Report = { counts: Record<string, number>; changes: { kind: string; path: string; fields: string[] }[] };
+
+describe.each(engines)('integrity manifests on $name', (engine) => {
+  const t = useEngineWorkspace(engine);
+  const run = (args: string[]) => cli(['-w', t.ws, ...args], { env: t.env });
+
+  async function tree(): Promise<string> {
+    const root = join(t.root, 'docstore');
+    await mkdir(join(root, 'cases', '2025'), { recursive: true });
+    await mkdir(join(root, 'shelters'));
+    await writeFile(join(root, 'cases', '2025', 'CASE-1.pdf'), 'verdict: guilty\n');
+    await writeFile(join(root, 'cases', '2025', 'CASE-2.pdf'), 'witness statement\n');
+    await writeFile(join(root, 'cases', 'index.txt'), 'CASE-1\nCASE-2\n');
+    await writeFile(join(root, 'shelters', 'SH-1.txt'), 'Lindenlaan 12\n');
+    await writeFile(join(root, 'readme.txt'), 'document store export\n');
+    await symlink('cases/index.txt', join(root, 'latest'));
+    const old = new Date('2025-06-01T08:00:00Z');
+    for (const p of ['cases/2025/CASE-1.pdf', 'cases/2025/CASE-2.pdf', 'cases/index.txt', 'shelters/SH-1.txt', 'readme.txt']) await utimes(join(root, p), old, old);
+    return root;
+  }
+
+  it('finds every change kind exactly against a signed manifest', async () => {
+    const root = await tree();
+    const taken = await run(['integrity', 'snapshot', root, '--name', 'docstore', '--json']);
+    expect(taken.code).toBe(0);
+    expect(JSON.parse(taken.stdout)).toMatchObject({ name: 'docstore', entries: 9, files: 5, errors: 0 });
+    const clean = JSON.parse((await run(['integrity', 'verify', root, '--against', 'docstore', '--json'])).stdout) as Report;
+    expect(clean.changes).toEqual([]);
+
+    // One of each: a manipulated verdict, a deleted witness statement, a planted file, a back-dated
+    // (touched) shelter file with other permissions, and a re-pointed symlink.
+    await writeFile(join(t.root, 'docstore', 'cases', '2025', 'CASE-1.pdf'), 'verdict: acquitted\n');
+    const old = new Date('2025-06-01T08:00:00Z');
+    await utimes(join(root, 'cases', '2025', 'CASE-1.pdf'), old, old);
+    await rm(join(root, 'cases', '2025', 'CASE-2.pdf'));
+    await writeFile(join(root, 'shelters', 'export.csv'), 'SH-1;Lindenlaan 12\n');
+    await utimes(join(root, 'shelters', 'SH-1.txt'), new Date('2024-01-01T00:00:00Z'), new Date('2024-01-01T00:00:00Z'));
+    await chmod(join(root, 'shelters', 'SH-1.txt'), 0o666);
+    await rm(join(root, 'latest'));
+    await symlink('readme.txt', join(root, 'latest'));
+
+    const report = JSON.parse((await run(['integrity', 'verify', root, '--against', 'docstore', '--json'])).stdout) as Report;
+    const changes = report.changes.map((c) => `${c.kind} ${c.path} ${c.fields.join('+')}`);
+    // Exact, in the scanner's order (siblings by their bytes): parent folders whose listing changed show their new mtime too.
+    expect(changes).toEqual([
+      'metadata cases/2025 mtime',
+      'modified cases/2025/CASE-1.pdf sha256+size',
+      'deleted cases/2025/CASE-2.pdf ',
+      'modified latest target+mtime',
+      'metadata shelters mtime',
+      'metadata shelters/SH-1.txt mode+mtime',
+      'added shelters/export.csv ',
+    ]);
+    const text = (await run(['integrity', 'verify', root, '--against', 'docstore'])).stdout;
+    expect(text).toMatch(/manifest docstore of .* proven \(signature and root\); 1 added, 1 deleted, 2 modified, \d+ metadata changed, 0 unverifiable/);
+    const list = JSON.parse((await run(['integrity', 'list', '--json'])).stdout) as { name: string; entries: number }[];
+    expect(list.map((m) => `${m.name} ${m.entries}`)).toEqual(['docstore 9']);
+    expect((await run(['audit', 'log', '--json'])).stdout).toContain('integrity.snapshot');
+  });
+
+  it('fails loudly when the manifest lies: entries altered, or its record not signed by this workspace', async () => {
+    const root = await tree();
+    expect((await run(['integrity', 'snapshot', root, '--name', 'docstore'])).code).toBe(0);
+    const [file] = (await readdir(join(t.ws, 'integrity', 'manifests'))).filter((f) => f.endsWith('.jsonl'));
+    const path = join(t.ws, 'integrity', 'manifests', file!);
+    const original = await readFile(path, 'utf8');
+
+    // A lying manifest: the witness statement's recorded hash replaced by the hash of a forgery.
+    await chmod(path, 0o600);
+    await writeFile(path, original.replace(/("path":"cases\/2025\/CASE-2.pdf".*?"sha256":")[0-9a-f]{64}/, `$1${'ab'.repeat(32)}`));
+    const lying = await run(['integrity', 'verify', root, '--against', 'docstore']);
+    expect(lying.code).toBe(4);
+    expect(lying.stderr).toContain('its entries do not produce the signed root');
+    // A line that is not in the form the manifest writes (an extra field) is refused by line.
+    await writeFile(path, original.replace('"error":null}', '"error":null,"note":"x"}'));
+    const malformed = await run(['integrity', 'verify', root, '--against', 'docstore']);
+    expect(malformed.code).toBe(4);
+    expect(malformed.stderr).toMatch(/\.jsonl:2: the entry is not in the form a manifest writes/);
+    await writeFile(path, original);
+    expect((await run(['integrity', 'verify', root, '--against', 'docstore'])).code).toBe(0);
+
+    // A tampered record: the checkpoint re-rooted without the key.
+    const app = await openApp({ workspace: t.ws }, { env: t.env, cwd: t.ws });
+    try {
+      const row = await app.store.db.selectFrom('manifest').select(['id', 'note']).executeTakeFirstOrThrow();
+      const lines = row.note.split('\n');
+      lines[2] = Buffer.alloc(32, 7).toString('base64');
+      await app.store.db.updateTable('manifest').set({ note: lines.join('\n') }).where('id', '=', row.id).execute();
+    } finally {
+      await app.close();
+    }
+    const forged = await run(['integrity', 'verify', root, '--against', 'docstore']);
+    expect(forged.code).toBe(4);
+    expect(forged.stderr).toContain("its checkpoint is not signed by this workspace's key");
+    expect((await run(['integrity', 'verify', root, '--against', 'nothing'])).stderr).toContain('no manifest named "nothing"');
+  });
+});
