@@ -74,6 +74,36 @@ describe.each(engines)('integrity manifests on $name', (engine) => {
     expect((await run(['audit', 'log', '--json'])).stdout).toContain('integrity.snapshot');
   });
 
+  it('proves one entry with a self-contained inclusion proof, and refuses every altered proof', async () => {
+    const root = await tree();
+    expect((await run(['integrity', 'snapshot', root, '--name', 'docstore'])).code).toBe(0);
+    const proved = await run(['integrity', 'prove', 'docstore', 'shelters/SH-1.txt']);
+    expect(proved.code).toBe(0);
+    const proof = JSON.parse(proved.stdout) as { index: number; treeSize: number; entry: string; proof: string[] };
+    expect(proof).toMatchObject({ index: 8, treeSize: 9 });
+    expect(proof.entry).toMatch(/^\{"path":"shelters\/SH-1\.txt","type":"file","size":14,/);
+    const file = join(t.root, 'proof.json');
+    const check = async (document: unknown) => {
+      await writeFile(file, JSON.stringify(document));
+      return run(['integrity', 'check-proof', file]);
+    };
+    expect((await check(proof)).stdout).toContain('proof holds: {"path":"shelters/SH-1.txt"');
+    // The last leaf of an odd tree: claiming a tree one larger (a duplicated last node) or another place fails.
+    const forgeries = [
+      { ...proof, entry: proof.entry.replace(/"sha256":"[0-9a-f]{64}"/, `"sha256":"${'0'.repeat(64)}"`) }, // another content
+      { ...proof, entry: proof.entry.replace('"owner":', '"owner" :') }, // the same fields, other bytes
+      { ...proof, index: 7 },
+      { ...proof, treeSize: 10, index: 9 },
+      { ...proof, proof: [Buffer.alloc(32, 1).toString('base64'), ...proof.proof.slice(1)] },
+    ];
+    for (const forged of forgeries) {
+      const r = await check(forged);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain('the proof does not hold');
+    }
+    expect((await run(['integrity', 'prove', 'docstore', 'no/such/file'])).stderr).toContain('has no entry "no/such/file"');
+  });
+
   it('fails loudly when the manifest lies: entries altered, or its record not signed by this workspace', async () => {
     const root = await tree();
     expect((await run(['integrity', 'snapshot', root, '--name', 'docstore'])).code).toBe(0);

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { appendAudit } from '../audit/audit-log.js';
-import { MerkleAccumulator } from '../audit/merkle.js';
+import { MerkleAccumulator, hashLeaf, inclusionProof, verifyInclusion } from '../audit/merkle.js';
 import { hasValidSignature, parseSignedNote, signCheckpoint } from '../audit/signed-checkpoint.js';
 import { type ScanProgress, type TreeEntry, scanTree } from '../integrity/file-tree-scan.js';
-import { MANIFEST_FORMAT, type ManifestHeader, readManifest, writeManifest } from '../integrity/manifest.js';
+import { MANIFEST_FORMAT, type ManifestHeader, entryLine, readManifest, writeManifest } from '../integrity/manifest.js';
 import { type ChangeKind, type TreeChange, diffTrees } from '../integrity/tree-diff.js';
 import { VerificationError, WeerbaarError } from '../shared/errors.js';
 import { isoUtc } from '../shared/time.js';
@@ -134,4 +134,63 @@ export async function verifyTree(app: AppContext, path: string, against: string,
   }
   const { note: _note, ...record } = manifest;
   return { manifest: record, path: resolve(path), counts, changes };
+}
+
+/**
+ * An inclusion proof: that this entry, exactly as its line reads, is leaf `index` of the manifest
+ * whose root the signed checkpoint vouches for. Self-contained: anyone with the workspace's public
+ * key can check it (`integrity check-proof`) without the manifest or the tree.
+ */
+export interface InclusionProofDocument {
+  readonly format: 'weerbaar-inclusion-proof/1';
+  readonly manifest: { readonly id: string; readonly name: string };
+  readonly checkpoint: string;
+  readonly index: number;
+  readonly treeSize: number;
+  /** The entry's manifest line: its leaf is SHA-256(0x00 ‖ these UTF-8 bytes). */
+  readonly entry: string;
+  /** Sibling hashes, leaf first, base64. */
+  readonly proof: readonly string[];
+}
+
+export async function proveEntry(app: AppContext, against: string, path: string): Promise<InclusionProofDocument> {
+  const manifest = await findManifest(app, against);
+  const leaves: Uint8Array[] = [];
+  let index = -1;
+  let line = '';
+  for await (const entry of provenEntries(app, manifest)) {
+    if (entry.path === path) {
+      index = leaves.length;
+      line = entryLine(entry);
+    }
+    leaves.push(hashLeaf(Buffer.from(entryLine(entry), 'utf8')));
+  }
+  if (index < 0) throw new WeerbaarError('NOT_FOUND', `manifest ${manifest.name} has no entry "${path}" (paths are relative to the scanned folder, with / between names)`);
+  return {
+    format: 'weerbaar-inclusion-proof/1',
+    manifest: { id: manifest.id, name: manifest.name },
+    checkpoint: manifest.note,
+    index,
+    treeSize: leaves.length,
+    entry: line,
+    proof: inclusionProof(leaves, index).map((h) => Buffer.from(h).toString('base64')),
+  };
+}
+
+/** Checks a proof document against this workspace's key; the reasons it fails, or none. */
+export async function checkProof(app: AppContext, document: unknown): Promise<{ ok: boolean; entry: string | null; problems: string[] }> {
+  const d = document as Partial<InclusionProofDocument>;
+  if (d?.format !== 'weerbaar-inclusion-proof/1' || typeof d.checkpoint !== 'string' || typeof d.entry !== 'string' || !Array.isArray(d.proof) || !Number.isSafeInteger(d.index) || !Number.isSafeInteger(d.treeSize)) {
+    return { ok: false, entry: null, problems: ['not a weerbaar-inclusion-proof/1 document'] };
+  }
+  const problems: string[] = [];
+  const note = parseSignedNote(d.checkpoint);
+  if (typeof note === 'string') return { ok: false, entry: d.entry, problems: [`the checkpoint is malformed: ${note}`] };
+  const publicKey = await loadPublicKey(app.workspace.path(app.workspace.config.audit.public_key));
+  if (!hasValidSignature(note, AUDIT_KEY_NAME, publicKey)) problems.push("the checkpoint is not signed by this workspace's key");
+  if (d.manifest && note.checkpoint.origin !== origin(app, d.manifest.id)) problems.push(`the checkpoint is for ${note.checkpoint.origin}, not manifest ${d.manifest.id}`);
+  if (note.checkpoint.treeSize !== d.treeSize) problems.push(`the proof is for a tree of ${d.treeSize} entries, the checkpoint signs ${note.checkpoint.treeSize}`);
+  const proof = d.proof.map((h) => (typeof h === 'string' ? Buffer.from(h, 'base64') : Buffer.alloc(0)));
+  if (!verifyInclusion(d.index!, d.treeSize!, hashLeaf(Buffer.from(d.entry, 'utf8')), proof, note.checkpoint.rootHash)) problems.push('the entry and the proof do not lead to the signed root: the entry, its position or the proof was altered');
+  return { ok: problems.length === 0, entry: d.entry, problems };
 }

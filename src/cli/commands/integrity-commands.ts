@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { listManifests, snapshot, verifyTree } from '../../app/integrity-service.js';
+import { checkProof, listManifests, proveEntry, snapshot, verifyTree } from '../../app/integrity-service.js';
+import { VerificationError } from '../../shared/errors.js';
+import { readTextFile } from '../../shared/text-input.js';
 import type { ScanProgress } from '../../integrity/file-tree-scan.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import type { ActionRunner } from '../command-support.js';
@@ -45,6 +47,34 @@ export function registerIntegrityCommands(program: Command, io: CliIo, run: Acti
           ...report.changes.map((ch) => `${ch.kind.padEnd(12)} ${ch.path}${ch.fields.length ? `  (${ch.fields.join(', ')})` : ''}`),
           `manifest ${report.manifest.name} of ${report.manifest.createdAt.slice(0, 19)} proven (signature and root); ${c.added} added, ${c.deleted} deleted, ${c.modified} modified, ${c.metadata} metadata changed, ${c.unverifiable} unverifiable`,
         ]);
+      })();
+    });
+  group
+    .command('prove')
+    .description('an inclusion proof that one entry, exactly as recorded, is in a signed manifest (JSON, checkable without the tree)')
+    .argument('<name>', 'the manifest (name or id)')
+    .argument('<path>', 'the entry, relative to the scanned folder')
+    .action(function (this: Command, name: string, path: string) {
+      return run(async () => printJson(io, await withApp(this, io, (app) => proveEntry(app, name, path))))();
+    });
+  group
+    .command('check-proof')
+    .description("check an inclusion proof against this workspace's key; exit 4 when it does not hold")
+    .argument('<file>', 'the proof JSON (from integrity prove)')
+    .option('--json', 'print as JSON')
+    .action(function (this: Command, file: string) {
+      return run(async () => {
+        const text = await readTextFile(resolve(io.cwd, file), 1024 * 1024);
+        let document: unknown;
+        try {
+          document = JSON.parse(text);
+        } catch {
+          document = null;
+        }
+        const result = await withApp(this, io, (app) => checkProof(app, document));
+        if (this.opts<{ json?: boolean }>().json) printJson(io, result);
+        if (!result.ok) throw new VerificationError(`${file}: the proof does not hold: ${result.problems.join('; ')}`);
+        if (!this.opts<{ json?: boolean }>().json) printLines(io, [`proof holds: ${result.entry}`]);
       })();
     });
   group
