@@ -104,6 +104,43 @@ describe.each(engines)('integrity manifests on $name', (engine) => {
     expect((await run(['integrity', 'prove', 'docstore', 'no/such/file'])).stderr).toContain('has no entry "no/such/file"');
   });
 
+  it('answers "were data manipulated since the window opened?" against the latest baseline before it, three-valued', async () => {
+    const root = await tree();
+    expect((await run(['integrity', 'snapshot', root, '--name', 'docstore'])).code).toBe(0);
+    const other = join(t.root, 'hr-share');
+    await mkdir(other);
+    await writeFile(join(other, 'HR-1.txt'), 'salary\n');
+    expect((await run(['integrity', 'snapshot', other, '--name', 'hr-share'])).code).toBe(0);
+    expect((await run(['integrity', 'baseline', 'docstore', '--reason', ' '])).code).toBe(2);
+    expect((await run(['integrity', 'baseline', 'docstore', '--at', '2099-01-01T00:00:00Z', '--reason', 'x'])).stderr).toContain('is after the manifest was taken');
+    expect((await run(['integrity', 'baseline', 'docstore', '--at', '2025-06-01T00:00:00Z', '--reason', 'read from the backup of 1 June'])).code).toBe(0);
+    expect((await run(['integrity', 'baseline', 'hr-share', '--at', '2025-08-01T00:00:00Z', '--reason', 'taken after the incident'])).code).toBe(0);
+    type Q4 = { window: unknown; answers: { source: string; verdict: string; reasons: string[]; changes: { kind: string; path: string }[] }[] };
+    const answer = async (extra: string[] = []) => JSON.parse((await run(['integrity', 'manipulated', '--json', ...extra])).stdout) as Q4;
+
+    // No exposure window yet: nothing can be answered.
+    expect((await answer()).answers.map((a) => a.verdict)).toEqual(['undeterminable', 'undeterminable']);
+    expect((await run(['exposure', 'window', '--start', '2025-07-01T00:00:00Z', '--end', '2025-07-31T00:00:00Z', '--reason', 'breach period per NCSC'])).code).toBe(0);
+    const clean = await answer();
+    expect(clean.answers.map((a) => `${a.source.split('/').pop()} ${a.verdict}`)).toEqual(['docstore ruled-out', 'hr-share undeterminable']);
+    expect(clean.answers[1]!.reasons[0]).toMatch(/no baseline predates the window \(2025-07-01T00:00\); the earliest is of 2025-08-01T00:00/);
+
+    // A manipulated verdict: shown, with the change to explain; read from a restored copy elsewhere too.
+    await writeFile(join(root, 'cases', '2025', 'CASE-1.pdf'), 'verdict: acquitted\n');
+    const shown = await answer();
+    expect(shown.answers[0]).toMatchObject({ verdict: 'shown', changes: [{ kind: 'modified', path: 'cases/2025/CASE-1.pdf' }] });
+    const text = (await run(['integrity', 'manipulated'])).stdout;
+    expect(text).toMatch(/docstore: shown — against baseline docstore of 2025-06-01T00:00\n +modified +cases\/2025\/CASE-1\.pdf +\(sha256, size, mtime\) +— needs an explanation/);
+    const { cp } = await import('node:fs/promises');
+    const restored = join(t.root, 'restored');
+    await cp(join(t.root, 'docstore'), restored, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    await writeFile(join(restored, 'cases', '2025', 'CASE-1.pdf'), 'verdict: guilty\n');
+    await utimes(join(restored, 'cases', '2025', 'CASE-1.pdf'), new Date('2025-06-01T08:00:00Z'), new Date('2025-06-01T08:00:00Z'));
+    const fromCopy = await answer(['--path', `${root}=${restored}`]);
+    // The copy's folders carry the copy's times: only metadata of folders differs, the content is the baseline's.
+    expect(fromCopy.answers[0]!.changes.filter((c) => c.kind !== 'metadata')).toEqual([]);
+  });
+
   it('fails loudly when the manifest lies: entries altered, or its record not signed by this workspace', async () => {
     const root = await tree();
     expect((await run(['integrity', 'snapshot', root, '--name', 'docstore'])).code).toBe(0);

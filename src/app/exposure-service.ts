@@ -69,9 +69,15 @@ export interface ExposureReport {
   readonly transfers: readonly PossibleTransfer[];
 }
 
+/** The window every verdict must cover: derived from the findings and the footprint, or the analyst's choice. */
+export async function exposureWindow(app: AppContext, known?: Footprint): Promise<AssessmentWindow | null> {
+  const print = known ?? (await footprint(app));
+  return assessmentWindow(await findings(app), print.entities, app.clock(), await windowChoice(app));
+}
+
 export async function exposureReport(app: AppContext, known?: Footprint): Promise<ExposureReport> {
   const print = known ?? (await footprint(app));
-  const window = assessmentWindow(await findings(app), print.entities, app.clock(), await windowChoice(app));
+  const window = await exposureWindow(app, print);
   if (!window) return { window: null, categories: [], transfers: [] };
   const inv = await inventory(app);
   const store = await app.events();

@@ -32,6 +32,8 @@ export interface ManifestRecord {
   readonly errors: number;
   readonly rootHash: string;
   readonly file: string;
+  /** When registered as a baseline: the moment its state reflects, and why it is trusted. */
+  readonly baseline: { readonly at: string; readonly reason: string } | null;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -61,7 +63,7 @@ export async function snapshot(app: AppContext, path: string, options: { name?: 
   const privateKey = await loadSigningKey(app.workspace.path(config.audit.signing_key));
   const publicKey = await loadPublicKey(app.workspace.path(config.audit.public_key));
   const note = signCheckpoint({ origin: origin(app, id), treeSize: summary.size, rootHash: summary.root }, AUDIT_KEY_NAME, privateKey, publicKey);
-  const record: ManifestRecord = { id, name, source, createdAt: created, actor: app.actor, entries: summary.size, files: summary.files, bytes: summary.bytes, errors: summary.errors, rootHash: Buffer.from(summary.root).toString('hex'), file };
+  const record: ManifestRecord = { id, name, source, createdAt: created, actor: app.actor, entries: summary.size, files: summary.files, bytes: summary.bytes, errors: summary.errors, rootHash: Buffer.from(summary.root).toString('hex'), file, baseline: null };
   await app.store.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('manifest')
@@ -77,8 +79,14 @@ export async function listManifests(app: AppContext): Promise<ManifestRecord[]> 
   return rows.map(toRecord);
 }
 
-function toRecord(r: { id: string; name: string; source: string; created_at: string; actor: string; entries: number | string; files: number | string; bytes: number | string; errors: number | string; root_hash: string; file: string }): ManifestRecord {
-  return { id: r.id, name: r.name, source: r.source, createdAt: r.created_at, actor: r.actor, entries: Number(r.entries), files: Number(r.files), bytes: Number(r.bytes), errors: Number(r.errors), rootHash: r.root_hash, file: r.file };
+function toRecord(r: {
+  id: string; name: string; source: string; created_at: string; actor: string; entries: number | string; files: number | string; bytes: number | string; errors: number | string; root_hash: string; file: string;
+  baseline_at: string | null; baseline_reason: string | null;
+}): ManifestRecord {
+  return {
+    id: r.id, name: r.name, source: r.source, createdAt: r.created_at, actor: r.actor, entries: Number(r.entries), files: Number(r.files), bytes: Number(r.bytes), errors: Number(r.errors), rootHash: r.root_hash, file: r.file,
+    baseline: r.baseline_at === null ? null : { at: r.baseline_at, reason: r.baseline_reason ?? '' },
+  };
 }
 
 /** The latest manifest of that name, or the one with that id. */

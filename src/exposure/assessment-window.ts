@@ -75,7 +75,12 @@ export function assessmentWindow(findings: readonly WindowFinding[], entities: r
     end = Math.max(end, Date.parse(e.last));
   }
   if (open) end = now.getTime();
-  if (!Number.isFinite(start) || !Number.isFinite(end)) return null;
+  if (!Number.isFinite(start) || !Number.isFinite(end)) {
+    if (!choice) return null;
+    // Nothing to derive from: the analyst's window stands alone, and says so.
+    const chosenEnd = choice.end ?? now.toISOString();
+    return { start: choice.start, end: chosenEnd, startIsLowerBound: false, open: choice.end === null, derived: { start: choice.start, end: chosenEnd, startIsLowerBound: false, basis: ['no finding and no footprint: the analyst’s choice alone'] }, choice };
+  }
   const derived = { start: new Date(start).toISOString(), end: new Date(end).toISOString(), startIsLowerBound: lowerBound, basis };
   if (!choice) return { start: derived.start, end: derived.end, startIsLowerBound: lowerBound, open, derived, choice: null };
   return {

@@ -435,6 +435,13 @@ const m0016_manifests: Migration = {
   },
 };
 
+const m0017_baselines: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('manifest').addColumn('baseline_at', 'text').execute();
+    await db.schema.alterTable('manifest').addColumn('baseline_reason', 'text').execute();
+  },
+};
+
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -452,6 +459,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0014_exposed_accounts': m0014_exposed_accounts,
   '0015_asset_addresses': m0015_asset_addresses,
   '0016_manifests': m0016_manifests,
+  '0017_baselines': m0017_baselines,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

@@ -367,6 +367,9 @@ export interface ManifestTable {
   note: string;
   /** Relative to the workspace. */
   file: string;
+  /** Registered as a baseline: the moment its state reflects, and why it is trusted (null: not a baseline). */
+  baseline_at: string | null;
+  baseline_reason: string | null;
 }
 
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkProof, listManifests, proveEntry, snapshot, verifyTree } from '../../app/integrity-service.js';
+import { manipulationReport, registerBaseline } from '../../app/manipulation-service.js';
 import { VerificationError } from '../../shared/errors.js';
 import { readTextFile } from '../../shared/text-input.js';
 import type { ScanProgress } from '../../integrity/file-tree-scan.js';
@@ -75,6 +76,43 @@ export function registerIntegrityCommands(program: Command, io: CliIo, run: Acti
         if (this.opts<{ json?: boolean }>().json) printJson(io, result);
         if (!result.ok) throw new VerificationError(`${file}: the proof does not hold: ${result.problems.join('; ')}`);
         if (!this.opts<{ json?: boolean }>().json) printLines(io, [`proof holds: ${result.entry}`]);
+      })();
+    });
+  group
+    .command('baseline')
+    .description('register a manifest as a baseline: the untouched state of its source at a moment (audited)')
+    .argument('<name>', 'the manifest (name: its latest snapshot; or its id)')
+    .option('--at <time>', 'the moment its state reflects (default: when it was taken), e.g. the night of the backup it was read from')
+    .requiredOption('--reason <text>', 'why this state is trusted')
+    .action(function (this: Command, name: string) {
+      return run(async () => {
+        const o = this.opts<{ at?: string; reason: string }>();
+        const m = await withApp(this, io, (app) => registerBaseline(app, name, { ...(o.at ? { at: o.at } : {}), reason: o.reason }));
+        printLines(io, [`baseline: ${m.name} (${m.id}) shows ${m.source} as of ${m.baseline!.at}: ${m.baseline!.reason}`]);
+      })();
+    });
+  group
+    .command('manipulated')
+    .description('were data manipulated or removed? per baselined source: shown (with every change to explain), ruled out, or undeterminable (no baseline before the exposure window)')
+    .option('--path <source=path...>', 'read a source from elsewhere now (a restored copy): SOURCE=PATH, repeatable')
+    .option('--json', 'print as JSON')
+    .action(function (this: Command) {
+      return run(async () => {
+        const o = this.opts<{ path?: string[]; json?: boolean }>();
+        const paths = Object.fromEntries((o.path ?? []).map((p) => {
+          const at = p.indexOf('=');
+          return [resolve(io.cwd, p.slice(0, at)), resolve(io.cwd, p.slice(at + 1))];
+        }));
+        const report = await withApp(this, io, (app) => manipulationReport(app, paths));
+        if (o.json) return printJson(io, report);
+        const lines = [report.window ? `Exposure window: ${report.window.startIsLowerBound ? '≤ ' : ''}${report.window.start.slice(0, 16)} → ${report.window.end.slice(0, 16)} UTC` : 'No exposure window'];
+        for (const a of report.answers) {
+          lines.push(`${a.source}: ${a.verdict === 'ruled-out' ? 'ruled out (for what the baseline covers)' : a.verdict}${a.baseline ? ` — against baseline ${a.baseline.name} of ${a.baseline.baseline!.at.slice(0, 16)}` : ''}`);
+          for (const r of a.reasons) lines.push(`  ${r}`);
+          for (const c of a.changes) lines.push(`  ${c.kind.padEnd(12)} ${c.path}${c.fields.length ? `  (${c.fields.join(', ')})` : ''}  — needs an explanation`);
+        }
+        if (report.answers.length === 0) lines.push('no baselines: register one with weerbaar integrity baseline');
+        printLines(io, lines);
       })();
     });
   group
