@@ -16,6 +16,7 @@ import { addEvidencePaths, evidenceCoverage } from './evidence-service.js';
 import { type HuntReport, hunt } from './hunt-service.js';
 import { type Attribution, attributeAttack } from './demo-attribution.js';
 import { type DemoExposure, demoExposure } from './demo-exposure.js';
+import { type DemoIntegrity, demoIntegrity } from './demo-integrity.js';
 import { footprint, timeline } from './footprint-service.js';
 import type { Footprint } from '../detection/footprint.js';
 import { type TimelineEntry, keyMoments } from '../timeline/timeline.js';
@@ -40,6 +41,8 @@ export interface DemoEvidence {
   readonly attribution: Attribution;
   /** Exposure verdicts and the footprint's record accesses against the planted reads (issue 6). */
   readonly exposure: DemoExposure;
+  /** Q4 against the document store's pre-window baseline (issue 7). */
+  readonly integrity: DemoIntegrity;
   readonly moments: readonly { readonly label: string; readonly entry: TimelineEntry }[];
   readonly checks: TruthCheck[];
 }
@@ -93,6 +96,7 @@ export async function collectDemoEvidence(
   };
   const attribution = await attributeAttack(app, generated.truth, print, evidencePathOf);
   const exposure = await demoExposure(app, scenario, generated.truth, print, evidencePathOf, { huntId: huntReport.huntId, leak: { file: leakFile, line: leak.canaryLine } });
+  const integrity = await demoIntegrity(app, scenario, dir);
   const moments = keyMoments(await timeline(app, print));
   const attempts = huntReport.summary.find((r) => r.ruleId === 'NS-R1');
   const checks = [
@@ -146,8 +150,9 @@ export async function collectDemoEvidence(
       },
     ),
     ...exposure.checks,
+    ...integrity.checks,
   ];
-  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, footprint: print, attribution, exposure, moments, checks };
+  return { generated: { files: generated.files.length, bytes: generated.uncompressedBytes, scale }, added, events, failures, coverage, hunt: huntReport, footprint: print, attribution, exposure, integrity, moments, checks };
 }
 
 async function checkEvidence(app: AppContext, generated: ScenarioLogsResult, coverage: readonly SourceCoverage[], failures: number): Promise<TruthCheck[]> {

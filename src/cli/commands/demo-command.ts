@@ -122,6 +122,12 @@ function summary(report: DemoReport): string[] {
     `  records through the footprint: ${report.evidence.exposure.accesses.correct} of ${report.evidence.exposure.accesses.truth} planted reads found, ` +
       `${report.evidence.exposure.accesses.attributed} attributed; ${report.evidence.exposure.accesses.ambiguous} accesses ambiguous (the owner's browser through the hijacked address: listed, not counted)`,
     '',
+    'Were data manipulated? (weerbaar integrity manipulated, against the document store\'s baseline of 20 June):',
+    ...report.evidence.integrity.report.answers.flatMap((a) => [
+      `  ${a.source}: ${a.verdict}${a.baseline ? ` — ${a.baseline.entries} entries in the baseline` : ''}`,
+      ...a.changes.map((c) => `    ${c.kind.padEnd(12)} ${c.path}${c.fields.length ? `  (${c.fields.join(', ')})` : ''}`),
+    ]),
+    '',
     'Regulatory clocks (weerbaar clocks):',
     ...clockLines(report.evidence.exposure.clocks).map((l) => `  ${l}`),
     '',
