@@ -2,7 +2,6 @@ import { userInfo } from 'node:os';
 import { type CaseStore, type CaseStoreSettings, openCaseStore } from '../store/case-store.js';
 import { caseStoreOwner, checkCaseStoreOwner, claimCaseStore, clearCaseStore } from '../store/case-store-owner.js';
 import type { AuditActor } from '../audit/audit-log.js';
-import { DuckdbEventStore } from '../store/duckdb-event-store.js';
 import type { EventStore } from '../store/event-store.js';
 import { WeerbaarError } from '../shared/errors.js';
 import { type Clock, systemClock } from '../shared/time.js';
@@ -74,8 +73,11 @@ export async function contextFor(
   };
 }
 
-function openEvents(workspace: Workspace): Promise<EventStore> {
+async function openEvents(workspace: Workspace): Promise<EventStore> {
   const configured = workspace.config.event_store;
+  // Loaded on first use: DuckDB's native module costs about 0.3 s of start-up, and commands that
+  // never touch the event store (inventory, audit, integrity, clocks) should not pay it.
+  const { DuckdbEventStore } = await import('../store/duckdb-event-store.js');
   return DuckdbEventStore.open({ engine: 'duckdb', path: workspace.path(configured.path), ...(configured.memory_limit ? { memoryLimit: configured.memory_limit } : {}) });
 }
 

@@ -170,7 +170,8 @@ class HashPool {
   private start(): Thread {
     // trackUnmanagedFds (Node's default, stated here because we rely on it): terminate() skips the
     // worker's finally blocks, and this makes Node close the file it was hashing when it exits.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, trackUnmanagedFds: true });
+    // execArgv: []: the inline source is CommonJS, whatever flags (--input-type=module) the parent ran with.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, trackUnmanagedFds: true, execArgv: [] });
     liveWorkers += 1;
     const thread: Thread = { worker, batches: new Map() };
     worker.unref();
