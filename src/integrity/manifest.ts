@@ -24,6 +24,7 @@ export interface ManifestHeader {
   readonly created: string;
 }
 
+const CHUNK_CHARS = 256 * 1024;
 const TYPES: ReadonlySet<string> = new Set<EntryType>(['file', 'directory', 'symlink', 'other']);
 
 /** The entry's line: keys in a fixed order, nothing else. */
@@ -50,15 +51,21 @@ export async function writeManifest(file: string, header: ManifestHeader, entrie
     if (!out.write(text)) await once(out, 'drain');
   };
   try {
-    await write(`${JSON.stringify(header)}\n`);
+    // Lines are written in chunks: one stream write per entry costs more than hashing its leaf.
+    let chunk = `${JSON.stringify(header)}\n`;
     for await (const e of entries) {
       const line = entryLine(e);
       tree.add(hashLeaf(Buffer.from(line, 'utf8')));
       if (e.type === 'file') files++;
       bytes += e.size ?? 0;
       if (e.error !== null) errors++;
-      await write(`${line}\n`);
+      chunk += `${line}\n`;
+      if (chunk.length >= CHUNK_CHARS) {
+        await write(chunk);
+        chunk = '';
+      }
     }
+    if (chunk !== '') await write(chunk);
   } finally {
     out.end();
     await once(out, 'close');
