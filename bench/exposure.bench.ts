@@ -40,15 +40,8 @@ import type * as TouchedRecords from '../src/exposure/touched-records.js';
 import type * as AuditCoverage from '../src/exposure/audit-coverage.js';
 import type * as CoverageLedger from '../src/ingest/coverage-ledger.js';
 import type * as DuckdbStore from '../src/store/duckdb-event-store.js';
+import { arg, argText } from './bench-args.js';
 
-const argText = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const arg = (name: string, fallback: number) => {
-  const text = argText(name);
-  return text === undefined ? fallback : Number(text);
-};
 
 const repo = new URL('..', import.meta.url).pathname;
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;

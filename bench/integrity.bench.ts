@@ -43,16 +43,8 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { watchPeakMemory } from './peak-memory.js';
 import { SeededRandom } from '../src/scenario/seeded-random.js';
+import { arg, flag } from './bench-args.js';
 
-const argText = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const arg = (name: string, fallback: number) => {
-  const text = argText(name);
-  return text === undefined ? fallback : Number(text);
-};
-const flag = (name: string) => process.argv.includes(`--${name}`);
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { SourceLocation } from '../shared/errors.js';
+import { instantIso, isInstant } from '../shared/time.js';
 
 /**
  * The inventory: assets, the data categories they hold, the chain partners and the interfaces
@@ -125,8 +126,8 @@ const Moment = z.preprocess(
   (value) => (value instanceof Date ? value.toISOString() : typeof value === 'string' ? value.trim() : value),
   z
     .string()
-    .refine((text) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) && !Number.isNaN(Date.parse(text)), 'must be a date (2024-01-31) or a date-time with a zone (2024-01-31T08:00:00Z)')
-    .transform((text) => new Date(/T/.test(text) ? text : `${text}T00:00:00Z`).toISOString()),
+    .refine(isInstant, 'must be a date (2024-01-31) or a date-time with a zone (2024-01-31T08:00:00Z)')
+    .transform(instantIso),
 );
 
 /**
