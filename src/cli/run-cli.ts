@@ -1,20 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.js';
 import type { CliIo } from './cli-io.js';
-import type { CommandOutcome } from './command-support.js';
-import { registerAdvisoryCommands } from './commands/advisory-commands.js';
-import { registerAuditCommands } from './commands/audit-commands.js';
-import { registerDemoCommand } from './commands/demo-command.js';
-import { registerEvidenceCommands } from './commands/evidence-commands.js';
-import { registerCanaryCommands } from './commands/canary-commands.js';
-import { registerClockCommands } from './commands/clock-commands.js';
-import { registerIntegrityCommands } from './commands/integrity-commands.js';
-import { registerExposureCommands } from './commands/exposure-commands.js';
-import { registerFootprintCommands } from './commands/footprint-commands.js';
-import { registerHuntCommand } from './commands/hunt-command.js';
-import { registerFindingCommands } from './commands/finding-commands.js';
-import { registerInitCommand } from './commands/init-command.js';
-import { registerInventoryCommands } from './commands/inventory-commands.js';
+import type { ActionRunner, CommandOutcome } from './command-support.js';
 import { renderError } from './render-error.js';
 
 /**
@@ -24,7 +11,55 @@ import { renderError } from './render-error.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => void): Command {
+type Registrar = (program: Command, io: CliIo, run: ActionRunner) => void;
+
+/**
+ * Which module registers which top-level command. Only the module of the command being run is
+ * imported: importing every command's services cost about 0.2 s of start-up on every call (it
+ * showed in the snapshot benchmark). Help, unknown commands and bare options load them all.
+ * src/cli/run-cli.test.ts checks that this table names every command a module registers.
+ */
+export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Registrar>>> = {
+  init: async () => (await import('./commands/init-command.js')).registerInitCommand,
+  inventory: async () => (await import('./commands/inventory-commands.js')).registerInventoryCommands,
+  audit: async () => (await import('./commands/audit-commands.js')).registerAuditCommands,
+  advisories: async () => (await import('./commands/advisory-commands.js')).registerAdvisoryCommands,
+  patches: async () => (await import('./commands/advisory-commands.js')).registerAdvisoryCommands,
+  findings: async () => (await import('./commands/advisory-commands.js')).registerAdvisoryCommands,
+  finding: async () => (await import('./commands/finding-commands.js')).registerFindingCommands,
+  evidence: async () => (await import('./commands/evidence-commands.js')).registerEvidenceCommands,
+  hunt: async () => (await import('./commands/hunt-command.js')).registerHuntCommand,
+  footprint: async () => (await import('./commands/footprint-commands.js')).registerFootprintCommands,
+  timeline: async () => (await import('./commands/footprint-commands.js')).registerFootprintCommands,
+  exposure: async () => (await import('./commands/exposure-commands.js')).registerExposureCommands,
+  clocks: async () => (await import('./commands/clock-commands.js')).registerClockCommands,
+  canary: async () => (await import('./commands/canary-commands.js')).registerCanaryCommands,
+  integrity: async () => (await import('./commands/integrity-commands.js')).registerIntegrityCommands,
+  demo: async () => (await import('./commands/demo-command.js')).registerDemoCommand,
+};
+
+/** Global options that take a value: the word after them is not the command. */
+const VALUED_GLOBALS = new Set(['-w', '--workspace', '--actor']);
+
+/** The top-level command named in argv, or undefined (help, version, nothing, or an option error). */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (VALUED_GLOBALS.has(word)) i++;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
+
+/** The registrars for argv: the named command's module, or every module (in help order) when none is known. */
+export async function registrarsFor(argv: readonly string[]): Promise<Registrar[]> {
+  const name = commandOf(argv);
+  const wanted = name !== undefined && Object.hasOwn(COMMAND_MODULES, name) && !argv.includes('--help') && !argv.includes('-h') ? [COMMAND_MODULES[name]!] : Object.values(COMMAND_MODULES);
+  const loaded = await Promise.all(wanted.map((load) => load()));
+  return [...new Set(loaded)];
+}
+
+export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => void, registrars: readonly Registrar[]): Command {
   const program = new Command('weerbaar')
     .description('Incident response and cyber resilience for public-sector chains: answers, with evidence, what a board asks after a breach.')
     .version(VERSION, '-V, --version')
@@ -46,19 +81,7 @@ export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => voi
     const outcome = await action();
     if (outcome !== undefined) setOutcome(outcome);
   };
-  registerInitCommand(program, io, run);
-  registerInventoryCommands(program, io, run);
-  registerAuditCommands(program, io, run);
-  registerAdvisoryCommands(program, io, run);
-  registerFindingCommands(program, io, run);
-  registerEvidenceCommands(program, io, run);
-  registerHuntCommand(program, io, run);
-  registerFootprintCommands(program, io, run);
-  registerExposureCommands(program, io, run);
-  registerClockCommands(program, io, run);
-  registerCanaryCommands(program, io, run);
-  registerIntegrityCommands(program, io, run);
-  registerDemoCommand(program, io, run);
+  for (const register of registrars) register(program, io, run);
   program.commands.forEach(function inherit(command: Command): void {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
     command.commands.forEach(inherit);
@@ -68,9 +91,13 @@ export function buildProgram(io: CliIo, setOutcome: (code: ExitCodeValue) => voi
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
   let outcome: ExitCodeValue = ExitCode.OK;
-  const program = buildProgram(io, (code) => {
-    outcome = code;
-  });
+  const program = buildProgram(
+    io,
+    (code) => {
+      outcome = code;
+    },
+    await registrarsFor(argv),
+  );
   try {
     if (argv.length === 0) {
       program.outputHelp();

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { StoreError, WeerbaarError } from '../shared/errors.js';
 import { caseMigrationProvider } from './case-migrations.js';
 import type { CaseDatabase } from './case-schema.js';
@@ -51,6 +50,8 @@ function openSqlite(file: string): CaseStore {
 async function openPostgres(url: string, schema: string): Promise<CaseStore> {
   const description = `PostgreSQL ${redactUrl(url)} schema ${schema}`;
   // search_path as a startup option, so every pooled connection sees the workspace's schema.
+  // pg is loaded only here: most workspaces use SQLite, and its import costs 40 ms of every start-up.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 4 });
   const db = new Kysely<CaseDatabase>({ dialect: new PostgresDialect({ pool }) });
   try {
