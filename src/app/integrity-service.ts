@@ -90,7 +90,7 @@ function toRecord(r: {
 }
 
 /** The latest manifest of that name, or the one with that id. */
-async function findManifest(app: AppContext, nameOrId: string): Promise<ManifestRecord & { note: string }> {
+export async function findManifest(app: AppContext, nameOrId: string): Promise<ManifestRecord & { note: string }> {
   const row = await app.store.db.selectFrom('manifest').selectAll().where((eb) => eb.or([eb('name', '=', nameOrId), eb('id', '=', nameOrId)])).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (!row) throw new WeerbaarError('NOT_FOUND', `no manifest named "${nameOrId}" (see weerbaar integrity list)`);
   return { ...toRecord(row), note: row.note };
@@ -101,7 +101,7 @@ async function findManifest(app: AppContext, nameOrId: string): Promise<Manifest
  * workspace's key for this manifest, and its entries must produce the signed size and root. Yields
  * the entries while it checks; throws VerificationError at the end if the root does not match.
  */
-async function* provenEntries(app: AppContext, manifest: ManifestRecord & { note: string }): AsyncGenerator<TreeEntry> {
+export async function* provenEntries(app: AppContext, manifest: ManifestRecord & { note: string }): AsyncGenerator<TreeEntry> {
   const note = parseSignedNote(manifest.note);
   if (typeof note === 'string') throw new VerificationError(`manifest ${manifest.name}: its checkpoint is malformed (${note})`);
   const publicKey = await loadPublicKey(app.workspace.path(app.workspace.config.audit.public_key));

@@ -57,7 +57,7 @@ export async function manipulationReport(app: AppContext, paths: Readonly<Record
   const answers: ManipulationAnswer[] = [];
   for (const source of [...new Set(baselines.map((b) => b.source))].sort()) {
     const path = paths[source] ?? source;
-    const before = window ? baselines.filter((b) => b.source === source && Date.parse(b.baseline!.at) <= Date.parse(window.start)).sort((a, b) => a.baseline!.at.localeCompare(b.baseline!.at)).pop() : undefined;
+    const before = preIncidentBaseline(baselines, source, window);
     const reasons: string[] = [];
     if (!window) reasons.push('no exposure window: no finding has a vulnerable period and the footprint is empty');
     else if (window.startIsLowerBound) reasons.push(`the window opens at the latest on ${window.start.slice(0, 10)}: no baseline can be shown to predate it`);
@@ -74,4 +74,13 @@ export async function manipulationReport(app: AppContext, paths: Readonly<Record
     answers.push({ source, verdict, reasons, baseline, path, changes });
   }
   return { window, answers };
+}
+
+/** The latest baseline of `source` whose state predates the window's start (undefined without a window). */
+export function preIncidentBaseline(manifests: readonly ManifestRecord[], source: string, window: AssessmentWindow | null): ManifestRecord | undefined {
+  if (!window) return undefined;
+  return manifests
+    .filter((b) => b.baseline !== null && b.source === source && Date.parse(b.baseline.at) <= Date.parse(window.start))
+    .sort((a, b) => a.baseline!.at.localeCompare(b.baseline!.at))
+    .pop();
 }

@@ -35,6 +35,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Registrar>>>
   clocks: async () => (await import('./commands/clock-commands.js')).registerClockCommands,
   canary: async () => (await import('./commands/canary-commands.js')).registerCanaryCommands,
   integrity: async () => (await import('./commands/integrity-commands.js')).registerIntegrityCommands,
+  backups: async () => (await import('./commands/backup-commands.js')).registerBackupCommands,
   demo: async () => (await import('./commands/demo-command.js')).registerDemoCommand,
 };
 

@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { integrityMigrations } from './case-migrations-integrity.js';
 
 /**
  * The one migration set of the case store, run unchanged on SQLite and PostgreSQL. Migrations are
@@ -413,35 +414,6 @@ const m0015_asset_addresses: Migration = {
   },
 };
 
-const m0016_manifests: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('manifest')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('source', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('actor', 'text', (c) => c.notNull())
-      .addColumn('entries', 'bigint', (c) => c.notNull())
-      .addColumn('files', 'bigint', (c) => c.notNull())
-      .addColumn('bytes', 'bigint', (c) => c.notNull())
-      .addColumn('errors', 'bigint', (c) => c.notNull())
-      .addColumn('root_hash', 'text', (c) => c.notNull())
-      .addColumn('note', 'text', (c) => c.notNull())
-      .addColumn('file', 'text', (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex('manifest_name').on('manifest').columns(['name', 'created_at']).execute();
-  },
-};
-
-const m0017_baselines: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema.alterTable('manifest').addColumn('baseline_at', 'text').execute();
-    await db.schema.alterTable('manifest').addColumn('baseline_reason', 'text').execute();
-  },
-};
-
 export const caseMigrations: Record<string, Migration> = {
   '0001_foundation': m0001_foundation,
   '0002_advisories': m0002_advisories,
@@ -458,8 +430,7 @@ export const caseMigrations: Record<string, Migration> = {
   '0013_clocks_and_canaries': m0013_clocks_and_canaries,
   '0014_exposed_accounts': m0014_exposed_accounts,
   '0015_asset_addresses': m0015_asset_addresses,
-  '0016_manifests': m0016_manifests,
-  '0017_baselines': m0017_baselines,
+  ...integrityMigrations,
 };
 
 export const caseMigrationProvider: MigrationProvider = {

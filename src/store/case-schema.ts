@@ -372,6 +372,77 @@ export interface ManifestTable {
   baseline_reason: string | null;
 }
 
+/** A backup set (issue 7 §5): a folder, an archive or a restored copy, and what it holds. */
+export interface BackupSetTable {
+  id: string;
+  name: string;
+  kind: string;
+  location: string;
+  /** The baselined source it is a backup of (a manifest's source), if known. */
+  source: string | null;
+  taken_at: string | null;
+  /** The signed manifest of its content when it was written (what L3 checks against). */
+  manifest_id: string | null;
+  /** Rotation: partial checks must cover every member within this many days. */
+  cycle_days: number;
+  registered_at: string;
+  actor: string;
+}
+
+/** The last read of one member of a backup set: rotation order and coverage within the cycle. */
+export interface BackupMemberTable {
+  backup_id: string;
+  path: string;
+  size: number;
+  sha256: string | null;
+  /** read | unreadable */
+  result: string;
+  error: string | null;
+  read_at: string;
+}
+
+export interface BackupCheckTable {
+  id: string;
+  backup_id: string;
+  checked_at: string;
+  actor: string;
+  /** 0–5, null when not even L0 holds. */
+  level: number | null;
+  bytes_read: number;
+  /** The whole assurance report, JSON. */
+  report: string;
+}
+
+/** A declared immutability fact (WORM / object lock / append-only), with the evidence it rests on. */
+export interface BackupImmutabilityTable {
+  id: string;
+  backup_id: string;
+  mode: string;
+  retain_until: string | null;
+  /** The evidence file in custody (e.g. the object-lock configuration as exported). */
+  evidence_sha256: string | null;
+  statement: string;
+  actor: string;
+  recorded_at: string;
+}
+
+/** A restore test: performed here (restored, scanned, compared) or stated (done elsewhere). */
+export interface RestoreTestTable {
+  id: string;
+  backup_id: string;
+  tested_at: string;
+  /** 1: performed by weerbaar; 0: stated by the actor. */
+  performed: number;
+  /** passed | failed */
+  result: string;
+  restored_to: string | null;
+  baseline_id: string | null;
+  /** JSON: counts, differences against the backup's content and the baseline. */
+  report: string;
+  actor: string;
+  recorded_at: string;
+}
+
 /** Facts about the store itself; `workspace_id` binds it to one workspace. */
 export interface StoreMetaTable {
   key: string;
@@ -399,6 +470,11 @@ export interface CaseDatabase {
   canary: CanaryTable;
   exposed_account: ExposedAccountTable;
   manifest: ManifestTable;
+  backup_set: BackupSetTable;
+  backup_member: BackupMemberTable;
+  backup_check: BackupCheckTable;
+  backup_immutability: BackupImmutabilityTable;
+  restore_test: RestoreTestTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoint: AuditCheckpointTable;

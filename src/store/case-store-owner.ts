@@ -37,6 +37,11 @@ export async function checkCaseStoreOwner(db: Kysely<CaseDatabase>, workspaceId:
 
 /** Every table, children before the tables they refer to. */
 const TABLES = [
+  'restore_test',
+  'backup_immutability',
+  'backup_check',
+  'backup_member',
+  'backup_set',
   'manifest',
   'exposed_account',
   'canary',
