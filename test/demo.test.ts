@@ -52,7 +52,9 @@ describe.each(engines)('the demo on $name', (engine) => {
     const nsLog = list.find((e) => e.originalPath.endsWith('ns-gw-01-triage.tgz!/var/log/ns.log'));
     expect(nsLog).toMatchObject({ format: 'netscaler-syslog', host: 'ns-gw-01', failures: 0 });
     expect(nsLog!.events).toBeGreaterThan(0);
-    expect(list.filter((e) => e.format !== 'tar').every((e) => e.failures === 0)).toBe(true);
+    expect(list.filter((e) => e.format !== 'tar' && e.format !== 'unknown').every((e) => e.failures === 0)).toBe(true);
+    // Kept, not parsed: the off-site bucket's object-lock configuration, evidence for its immutability.
+    expect(list.filter((e) => e.format === 'unknown').map((e) => e.originalPath.split('/').pop())).toEqual(['offsite-object-lock.json']);
     const coverage = JSON.parse((await cli(['-w', ws, 'evidence', 'coverage', '--json'], { env })).stdout) as { host: string; dataset: string; gaps: { from: string; to: string }[] }[];
     const gapSource = coverage.find((c) => c.host === attack.gap.system)!;
     expect(gapSource.gaps.some((g) => g.from <= attack.gap.to && g.to >= attack.gap.from)).toBe(true);
@@ -67,6 +69,15 @@ describe.each(engines)('the demo on $name', (engine) => {
     expect(print.entities.filter((e) => e.kind === 'address').map((e) => e.value).sort()).toEqual([attack.attackerIps.exploit, attack.attackerIps.hijack].sort());
     expect(run.stdout).toMatch(/Key moments \(UTC\):\n.*vulnerable since/);
     expect(run.stdout).toContain('first attempt (NS-R1)');
+
+    // Q5: the workspace keeps both backup sets and their latest checks; the summary gives each level and why.
+    expect(run.stdout).toMatch(/backup docstore-nightly \(tar, .*\): assurance L5 — restored and matches the pre-incident baseline/);
+    expect(run.stdout).toMatch(/backup docstore-offsite \(tar, .*\): assurance L0 — exists\n +✓ L0 exists: .*\n +✗ L1 structure intact: listing stopped early/);
+    expect(run.stdout).toMatch(/immutability: compliance until 2032-06-20 \(evidence [0-9a-f]{12}… in custody\)/);
+    const backups = JSON.parse((await cli(['-w', ws, 'backups', 'list', '--json'], { env })).stdout) as { name: string; lastCheck: { level: number | null } }[];
+    expect(backups.map((b) => `${b.name} L${b.lastCheck.level}`)).toEqual(['docstore-nightly L5', 'docstore-offsite L0']);
+    const offsite = await cli(['-w', ws, 'backups', 'verify', 'docstore-offsite'], { env });
+    expect(offsite.code).toBe(4);
   }, DEMO_TIMEOUT);
 
   it('replaces an earlier demo but never another folder', async () => {

@@ -10,6 +10,7 @@ import type { ActionRunner } from '../command-support.js';
 import { withApp } from './with-app.js';
 
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const MAX_DAMAGE_LINES = 8;
 const levelText = (level: number | null) => (level === null ? 'none' : `L${level}`);
 
 /** The lines of a check report, for people: the level, every rung with its reason, coverage, immutability, the yearly restore test. */
@@ -21,7 +22,8 @@ export function checkLines(r: BackupCheckReport): string[] {
     `  read now: ${r.read.members} members, ${MB(r.read.bytes)}; within the ${r.coverage.cycleDays}-day cycle: ${MB(r.coverage.coveredBytes)} of ${MB(r.coverage.bytes)} (${r.coverage.coveredMembers} of ${r.coverage.members} members)`,
     `  immutability: ${r.immutability.now}`,
     `  restore test (${regime.rule}): ${regime.lastPassed ? `last passed ${regime.lastPassed.testedAt.slice(0, 10)} on ${regime.lastPassed.backup}${regime.lastPassed.performed ? '' : ' (stated)'}; ${regime.met ? `next due by ${regime.dueBy!.slice(0, 10)}` : `OVERDUE since ${regime.dueBy!.slice(0, 10)}`}` : 'none passed on record: requirement not met'}`,
-    ...r.problems.map((p) => `  damage: ${p}`),
+    ...r.problems.slice(0, MAX_DAMAGE_LINES).map((p) => `  damage: ${p}`),
+    ...(r.problems.length > MAX_DAMAGE_LINES ? [`  damage: and ${r.problems.length - MAX_DAMAGE_LINES} more (--json lists every one)`] : []),
   ];
 }
 

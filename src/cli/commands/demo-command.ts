@@ -5,6 +5,7 @@ import { ExitCode } from '../../shared/exit-codes.js';
 import { type CliIo, formatTable, printJson, printLines } from '../cli-io.js';
 import type { ActionRunner, GlobalOptions } from '../command-support.js';
 import { coverageLines } from '../coverage-lines.js';
+import { checkLines } from './backup-commands.js';
 import { clockLines } from './clock-commands.js';
 import { exposureLines } from './exposure-commands.js';
 import type { IngestProgress } from '../../ingest/ingest-evidence.js';
@@ -127,6 +128,9 @@ function summary(report: DemoReport): string[] {
       `  ${a.source}: ${a.verdict}${a.baseline ? ` — ${a.baseline.entries} entries in the baseline` : ''}`,
       ...a.changes.map((c) => `    ${c.kind.padEnd(12)} ${c.path}${c.fields.length ? `  (${c.fields.join(', ')})` : ''}`),
     ]),
+    '',
+    'Are the backups of case files secured? (weerbaar backups verify):',
+    ...report.evidence.integrity.backups.flatMap((b) => checkLines(b)).map((l) => `  ${l}`),
     '',
     'Regulatory clocks (weerbaar clocks):',
     ...clockLines(report.evidence.exposure.clocks).map((l) => `  ${l}`),
