@@ -1,5 +1,6 @@
 import { appendAudit } from '../audit/audit-log.js';
 import type { AssessmentWindow } from '../exposure/assessment-window.js';
+import type { RecordChange } from '../integrity/record-diff.js';
 import type { TreeChange } from '../integrity/tree-diff.js';
 import { WeerbaarError } from '../shared/errors.js';
 import { parseInstant } from '../shared/time.js';
@@ -23,9 +24,11 @@ export interface ManipulationAnswer {
   readonly verdict: ManipulationVerdict;
   readonly reasons: readonly string[];
   readonly baseline: ManifestRecord | null;
-  /** What the tree looks like now was read from here. */
+  /** What the tree (or table) looks like now was read from here. */
   readonly path: string;
   readonly changes: readonly TreeChange[];
+  /** For a baseline of records: rows added, deleted or modified, by key. */
+  readonly records: readonly RecordChange[];
 }
 
 export interface ManipulationReport {
@@ -66,12 +69,18 @@ export async function manipulationReport(app: AppContext, paths: Readonly<Record
       reasons.push(`no baseline predates the window (${window.start.slice(0, 16)}); the earliest is of ${earliest?.slice(0, 16) ?? '-'}`);
     }
     const baseline = before ?? null;
-    const changes = baseline ? (await verifyTree(app, path, baseline.id)).changes : [];
+    let changes: readonly TreeChange[] = [];
+    let records: readonly RecordChange[] = [];
+    if (baseline?.kind === 'records') {
+      // Loaded only for record baselines: the readers of CSV, JSONL and databases.
+      const { verifyRecords } = await import('./record-integrity-service.js');
+      records = (await verifyRecords(app, baseline.id, paths[source] ? { source: paths[source] } : {})).changes;
+    } else if (baseline) changes = (await verifyTree(app, path, baseline.id)).changes;
     const unreadable = changes.filter((c) => c.kind === 'unverifiable');
     if (unreadable.length > 0) reasons.push(`${unreadable.length} entr${unreadable.length === 1 ? 'y' : 'ies'} cannot be read, so their content is unknown`);
-    const changed = changes.some((c) => c.kind !== 'unverifiable');
+    const changed = changes.some((c) => c.kind !== 'unverifiable') || records.length > 0;
     const verdict: ManipulationVerdict = changed ? 'shown' : reasons.length > 0 || !baseline ? 'undeterminable' : 'ruled-out';
-    answers.push({ source, verdict, reasons, baseline, path, changes });
+    answers.push({ source, verdict, reasons, baseline, path, changes, records });
   }
   return { window, answers };
 }
