@@ -68,6 +68,19 @@ describe.each(engines)('backup assurance on $name', (engine) => {
     c = await check('nightly-m');
     expect(c.report.level).toBe(5);
     expect(c.report.restoreRegime).toMatchObject({ met: true, lastPassed: { performed: true } });
+    // A restore proves the content it restored: the archive rewritten since (even identically) needs a new one.
+    const { utimes: setTimes } = await import('node:fs/promises');
+    const copy = await readFile(tar);
+    await writeFile(tar, copy);
+    await setTimes(tar, new Date('2025-06-20T23:30:00Z'), new Date('2025-06-20T23:30:00Z'));
+    const rewritten = await check('nightly-m');
+    expect(rewritten.report.level).toBe(3);
+    expect(rewritten.report.steps[4]!.reason).toMatch(/has changed since it was restored/);
+    const into2 = join(t.root, 'restore-2');
+    await mkdir(into2);
+    expect((await run(['backups', 'restore-test', 'nightly-m', '--into', into2])).code).toBe(0);
+    c = await check('nightly-m');
+    expect(c.report.level).toBe(5);
     const text = (await run(['backups', 'verify', 'nightly-m'])).stdout;
     expect(text).toMatch(/backup nightly-m \(tar, .*\): assurance L5 — restored and matches the pre-incident baseline/);
     expect(text).toMatch(/✓ L3 cryptographically verified: every member’s SHA-256 equals signed manifest docstore/);
@@ -117,6 +130,16 @@ describe.each(engines)('backup assurance on $name', (engine) => {
     expect(c.code).toBe(4);
     expect(c.report.level).toBe(2);
     expect(c.report.problems).toEqual(['differs from manifest docstore: shelters.csv']);
+    // A member the manifest does not hold is damage too (a planted file).
+    await writeFile(join(copy, 'cases', 'webshell.php'), '<?php system($_GET[0]);');
+    expect((await check('copy')).report.problems).toEqual(['differs from manifest docstore: shelters.csv', 'not in manifest docstore: cases/webshell.php']);
+    // A backup that holds no data is never "data read".
+    const hollow = join(t.root, 'hollow.tar');
+    execFileSync('tar', ['-C', join(copy, 'cases'), '-cf', hollow, '--no-recursion', '.']);
+    expect((await run(['backups', 'add', 'hollow', hollow])).code).toBe(0);
+    const empty = await check('hollow');
+    expect(empty.report.level).toBe(1);
+    expect(empty.report.steps[2]!.reason).toMatch(/holds no data/);
 
     // Four 40 MiB members (sparse): with --share 10 each check reads the 64 MiB minimum, two members, least recently read first.
     const big = join(t.root, 'big');
@@ -125,12 +148,25 @@ describe.each(engines)('backup assurance on $name', (engine) => {
       await writeFile(join(big, n), '');
       await truncate(join(big, n), 40 * 1024 * 1024);
     }
-    expect((await run(['backups', 'add', 'big', big])).code).toBe(0);
+    expect((await run(['integrity', 'snapshot', big, '--name', 'big'])).code).toBe(0);
+    expect((await run(['backups', 'add', 'big', big, '--manifest', 'big'])).code).toBe(0);
     const first = await check('big', ['--share', '10']);
     expect(first.report).toMatchObject({ level: 1, read: { members: 2 }, coverage: { coveredMembers: 2, members: 4 } });
     expect(first.report.steps[2]!.reason).toMatch(/50 % of the data \(2 members of 4\) read within the 7-day cycle|50\.0 %/);
     const second = await check('big', ['--share', '10']);
-    expect(second.report).toMatchObject({ level: 2, read: { members: 2 }, coverage: { coveredMembers: 4 } });
+    expect(second.report).toMatchObject({ level: 3, read: { members: 2 }, coverage: { coveredMembers: 4 } });
+    // Ransomware-style: c (read last) rewritten in place, same size, its mtime put back. Its old read no longer
+    // counts; the next partial check reads it first and finds it.
+    const { stat: statOf, open: openFile, utimes: setTimes } = await import('node:fs/promises');
+    const before = await statOf(join(big, 'c'));
+    const handle = await openFile(join(big, 'c'), 'r+');
+    await handle.write(Buffer.from('encrypted'), 0, 9, 1024);
+    await handle.close();
+    await setTimes(join(big, 'c'), before.atime, before.mtime);
+    const third = await check('big', ['--share', '10']);
+    expect(third.code).toBe(4);
+    expect(third.report.level).toBe(2);
+    expect(third.report.problems).toEqual(['differs from manifest big: c']);
   });
 
   it('keeps immutability declarations with their evidence, and stated restore tests for the yearly requirement only', async () => {

@@ -4,7 +4,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import { type ArchiveListing, type ArchiveMember, type MemberRead, listArchive, readArchiveMembers } from '../integrity/backup-archive.js';
 import { listFolder, readFolderMembers } from '../integrity/backup-folder.js';
 import { type Assurance, type LadderEvidence, assuranceLevel } from '../integrity/backup-ladder.js';
-import { type PreviousRead, chooseMembers, readCounts } from '../integrity/backup-rotation.js';
+import { type PreviousRead, archiveStamp, backupStamp, chooseMembers, readCounts } from '../integrity/backup-rotation.js';
 import { comparePaths } from '../integrity/file-tree-scan.js';
 import { VerificationError, WeerbaarError } from '../shared/errors.js';
 import { describeFsError } from '../shared/text-input.js';
@@ -39,17 +39,19 @@ export interface BackupCheckReport {
 }
 
 /** Whether the backup is there, and its listing (null when it is not there). */
-async function inspect(set: BackupSet): Promise<{ exists: LadderEvidence['exists']; listing: Omit<ArchiveListing, 'kind'> | null }> {
+async function inspect(set: BackupSet): Promise<{ exists: LadderEvidence['exists']; listing: Omit<ArchiveListing, 'kind'> | null; archive: string | null }> {
   const info = await stat(set.location).catch((error: unknown) => describeFsError(error));
-  if (typeof info === 'string') return { exists: { ok: false, detail: `${set.location} is not there: ${info}` }, listing: null };
+  if (typeof info === 'string') return { exists: { ok: false, detail: `${set.location} is not there: ${info}` }, listing: null, archive: null };
   if (set.kind === 'folder' || set.kind === 'restored') {
-    if (!info.isDirectory()) return { exists: { ok: false, detail: `${set.location} is not a folder` }, listing: null };
-    if ((await readdir(set.location)).length === 0) return { exists: { ok: false, detail: `${set.location} is empty` }, listing: null };
+    if (!info.isDirectory()) return { exists: { ok: false, detail: `${set.location} is not a folder` }, listing: null, archive: null };
+    if ((await readdir(set.location)).length === 0) return { exists: { ok: false, detail: `${set.location} is empty` }, listing: null, archive: null };
     const listing = await listFolder(set.location);
-    return { exists: { ok: true, detail: `${set.location}: a folder of ${listing.members.length} entries` }, listing };
+    return { exists: { ok: true, detail: `${set.location}: a folder of ${listing.members.length} entries` }, listing, archive: null };
   }
-  if (!info.isFile() || info.size === 0) return { exists: { ok: false, detail: `${set.location} is ${info.isFile() ? 'empty' : 'not a file'}` }, listing: null };
-  return { exists: { ok: true, detail: `${set.location}: ${(info.size / 1e6).toFixed(1)} MB ${set.kind}` }, listing: await listArchive(set.location, set.kind) };
+  if (!info.isFile() || info.size === 0) return { exists: { ok: false, detail: `${set.location} is ${info.isFile() ? 'empty' : 'not a file'}` }, listing: null, archive: null };
+  // Stamped before the listing: a file rewritten while it is read shows as changed at the next check.
+  const archive = await archiveStamp(set.location);
+  return { exists: { ok: true, detail: `${set.location}: ${(info.size / 1e6).toFixed(1)} MB ${set.kind}` }, listing: await listArchive(set.location, set.kind), archive };
 }
 
 async function readMembers(set: BackupSet, members: readonly ArchiveMember[], chosen: ReadonlySet<string>, onProgress?: (p: { members: number; bytes: number }) => void): Promise<readonly MemberRead[]> {
@@ -62,16 +64,16 @@ type StoredRead = PreviousRead & { sha256: string | null; result: string; error:
 
 async function previousReads(app: AppContext, backupId: string): Promise<Map<string, StoredRead>> {
   const rows = await app.store.db.selectFrom('backup_member').selectAll().where('backup_id', '=', backupId).execute();
-  return new Map(rows.map((r) => [r.path, { readAt: r.read_at, size: Number(r.size), sha256: r.sha256, result: r.result, error: r.error }]));
+  return new Map(rows.map((r) => [r.path, { readAt: r.read_at, size: Number(r.size), stamp: r.stamp, sha256: r.sha256, result: r.result, error: r.error }]));
 }
 
-async function storeReads(app: AppContext, backupId: string, reads: readonly MemberRead[], sizes: ReadonlyMap<string, number>, at: string): Promise<void> {
-  const rows = reads.map((r) => ({ backup_id: backupId, path: r.path, size: sizes.get(r.path) ?? r.bytesRead, sha256: r.sha256, result: r.error === null ? 'read' : 'unreadable', error: r.error, read_at: at }));
+async function storeReads(app: AppContext, backupId: string, reads: readonly MemberRead[], members: ReadonlyMap<string, { size: number; stamp: string }>, at: string): Promise<void> {
+  const rows = reads.map((r) => ({ backup_id: backupId, path: r.path, size: members.get(r.path)?.size ?? r.bytesRead, stamp: members.get(r.path)?.stamp ?? '', sha256: r.sha256, result: r.error === null ? 'read' : 'unreadable', error: r.error, read_at: at }));
   for (let i = 0; i < rows.length; i += 500) {
     await app.store.db
       .insertInto('backup_member')
       .values(rows.slice(i, i + 500))
-      .onConflict((oc) => oc.columns(['backup_id', 'path']).doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), sha256: eb.ref('excluded.sha256'), result: eb.ref('excluded.result'), error: eb.ref('excluded.error'), read_at: eb.ref('excluded.read_at') })))
+      .onConflict((oc) => oc.columns(['backup_id', 'path']).doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), stamp: eb.ref('excluded.stamp'), sha256: eb.ref('excluded.sha256'), result: eb.ref('excluded.result'), error: eb.ref('excluded.error'), read_at: eb.ref('excluded.read_at') })))
       .execute();
   }
 }
@@ -114,18 +116,20 @@ export async function verifyBackup(app: AppContext, name: string, options: { sha
   if (!(share > 0 && share <= 1)) throw new WeerbaarError('USAGE', `--share must be a percentage above 0 and at most 100`);
   const now = app.clock();
   const checkedAt = isoUtc(now);
-  const { exists, listing } = await inspect(set);
+  const { exists, listing, archive } = await inspect(set);
   const files = (listing?.members ?? []).filter((m) => m.type === 'file');
-  const sizes = new Map(files.map((m) => [m.path, m.size ?? 0]));
+  const current = new Map(files.map((m) => [m.path, { size: m.size ?? 0, stamp: archive ?? m.stamp ?? '' }]));
+  const sizes = new Map([...current].map(([path, m]) => [path, m.size]));
   const before = await previousReads(app, set.id);
-  const chosen = listing ? chooseMembers(files.map((m) => ({ path: m.path, size: m.size ?? 0 })), before, share) : new Set<string>();
+  const chosen = listing ? chooseMembers([...current].map(([path, m]) => ({ path, ...m })), before, share) : new Set<string>();
   const reads = listing && chosen.size > 0 ? await readMembers(set, listing.members, chosen, options.onProgress) : [];
-  await storeReads(app, set.id, reads, sizes, checkedAt);
+  await storeReads(app, set.id, reads, current, checkedAt);
   const after = await previousReads(app, set.id);
-  const counted = new Map([...after].filter(([path, r]) => sizes.has(path) && readCounts(r, sizes.get(path)!, now, set.cycleDays) && r.result === 'read'));
+  const counts = (path: string, r: StoredRead) => current.has(path) && readCounts(r, current.get(path)!, now, set.cycleDays);
+  const counted = new Map([...after].filter(([path, r]) => counts(path, r) && r.result === 'read'));
   const unreadable = files.filter((m) => {
     const r = after.get(m.path);
-    return r?.result === 'unreadable' && readCounts(r, m.size ?? 0, now, set.cycleDays);
+    return r?.result === 'unreadable' && counts(m.path, r);
   });
   const coverage: LadderEvidence['coverage'] = {
     members: files.length,
@@ -137,13 +141,14 @@ export async function verifyBackup(app: AppContext, name: string, options: { sha
   };
   const crypto = exists.ok && listing ? await againstManifest(app, set, listing.members, counted) : set.manifest ? { manifest: set.manifest.name, missing: [], extra: [], mismatched: [], notYetRead: 0, unverifiableInManifest: 0, manifestProblem: 'the backup is not there' } : null;
   const window = await exposureWindow(app);
-  const restore = await latestRestoreTest(app, set, window);
+  const restore = await latestRestoreTest(app, set, window, listing ? backupStamp(listing.members, archive) : null);
   const assurance = assuranceLevel({ exists, structure: { problems: (listing?.problems ?? []).map((p) => p.reason), complete: listing?.complete ?? false }, coverage, crypto, restore });
   const problems = [
     ...(listing?.problems ?? []).map((p) => p.reason),
     ...coverage.unreadable.map((u) => `unreadable: ${u}`),
     ...(crypto?.mismatched ?? []).map((p) => `differs from manifest ${crypto!.manifest}: ${p}`),
     ...(crypto?.missing ?? []).map((p) => `missing (in manifest ${crypto!.manifest}): ${p}`),
+    ...(crypto?.extra ?? []).map((p) => `not in manifest ${crypto!.manifest}: ${p}`),
     ...(crypto?.manifestProblem ? [crypto.manifestProblem] : []),
   ];
   const facts = await immutabilityFacts(app, set.id);

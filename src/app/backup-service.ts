@@ -56,6 +56,7 @@ export async function addBackupSet(
   const cycleDays = input.cycleDays ?? 7;
   if (!Number.isInteger(cycleDays) || cycleDays < 1 || cycleDays > 366) throw new WeerbaarError('USAGE', `--cycle-days ${input.cycleDays} must be a whole number of days from 1 to 366`);
   const manifest = input.manifest ? await findManifest(app, input.manifest) : null;
+  if (manifest && manifest.kind !== 'files') throw new WeerbaarError('USAGE', `manifest ${manifest.name} is of records: a backup's content is checked against a manifest of the tree it holds (weerbaar integrity snapshot)`);
   const takenAt = input.takenAt ? parseInstant('--taken-at', input.takenAt) : null;
   if (await app.store.db.selectFrom('backup_set').select('id').where('name', '=', input.name).executeTakeFirst()) throw new WeerbaarError('USAGE', `a backup set named "${input.name}" is already registered`);
   const row: BackupSetTable = {

@@ -66,7 +66,8 @@ export async function checkConsistencyProof(app: AppContext, document: unknown):
   if (!isConsistencyProof(d) || !side(d.first) || !side(d.second) || !Array.isArray(d.proof) || !Number.isSafeInteger(d.firstSize) || !Number.isSafeInteger(d.secondSize)) {
     return { ok: false, entry: null, problems: ['not a weerbaar-consistency-proof/1 document'] };
   }
-  const what = `${d.second.name ?? d.second.id} extends ${d.first.name ?? d.first.id}`;
+  // The ids are bound to the signed checkpoints (their origins); the names in the document are not.
+  const what = `manifest ${d.second.id} extends manifest ${d.first.id}`;
   const one = await checkpointProblems(app, d.first.checkpoint, d.first.id);
   const two = await checkpointProblems(app, d.second.checkpoint, d.second.id);
   const problems = [...one.problems.map((p) => `first: ${p}`), ...two.problems.map((p) => `second: ${p}`)];

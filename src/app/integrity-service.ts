@@ -138,12 +138,12 @@ export async function findManifest(app: AppContext, nameOrId: string): Promise<M
 export type ProvenLeaf = { readonly leaf: Uint8Array; readonly line: string; readonly label: string } & ({ readonly entry: TreeEntry; readonly row?: undefined } | { readonly row: ManifestRow; readonly entry?: undefined });
 
 /**
- * Proves a manifest before it is used: its checkpoint must carry a valid signature by this
- * workspace's key for this manifest and this header, and its lines must produce the signed size
- * and root. Yields the leaves while it checks; throws VerificationError at the end if the root does
- * not match, so a consumer never acts on a manifest that does not prove out.
+ * Everything about a manifest that can be proven before its entries are read: the checkpoint's
+ * signature by this workspace's key, its origin (this manifest, this header), and the case store's
+ * record agreeing with the signed header. Run first by anything that reads a source named by the
+ * record, so a record pointed elsewhere is refused before the wrong source is read.
  */
-export async function* provenLeaves(app: AppContext, manifest: ManifestRecord & { note: string }): AsyncGenerator<ProvenLeaf> {
+export async function proveHeader(app: AppContext, manifest: ManifestRecord & { note: string }): Promise<{ note: SignedNote; path: string }> {
   const note = parseSignedNote(manifest.note);
   if (typeof note === 'string') throw new VerificationError(`manifest ${manifest.name}: its checkpoint is malformed (${note})`);
   const publicKey = await loadPublicKey(app.workspace.path(app.workspace.config.audit.public_key));
@@ -158,6 +158,23 @@ export async function* provenLeaves(app: AppContext, manifest: ManifestRecord & 
   if (note.checkpoint.origin !== origin(app, manifest.id) && note.checkpoint.origin !== boundOrigin(app, manifest.id, await headerDigest(path))) {
     throw new VerificationError(`manifest ${manifest.name}: its header line is not the one that was signed: the entries file was altered`);
   }
+  const reader = manifest.kind === 'records' ? readRecordManifest(path) : readManifest(path);
+  try {
+    const first = await reader.next();
+    if (!first.done && 'header' in first.value) matchesHeader(manifest, first.value.header);
+  } finally {
+    await reader.return(undefined);
+  }
+  return { note, path };
+}
+
+/**
+ * Proves a manifest before it is used (proveHeader), then checks that its lines produce the signed
+ * size and root. Yields the leaves while it checks; throws VerificationError at the end if the root
+ * does not match, so a consumer never acts on a manifest that does not prove out.
+ */
+export async function* provenLeaves(app: AppContext, manifest: ManifestRecord & { note: string }): AsyncGenerator<ProvenLeaf> {
+  const { note, path } = await proveHeader(app, manifest);
   const tree = new MerkleAccumulator();
   if (manifest.kind === 'records') {
     for await (const item of readRecordManifest(path)) {
@@ -174,6 +191,16 @@ export async function* provenLeaves(app: AppContext, manifest: ManifestRecord & 
   }
   if (tree.size !== note.checkpoint.treeSize || !Buffer.from(tree.root()).equals(Buffer.from(note.checkpoint.rootHash))) {
     throw new VerificationError(`manifest ${manifest.name}: its entries do not produce the signed root (${tree.size} entries, signed ${note.checkpoint.treeSize}): the entries file was altered`);
+  }
+}
+
+/**
+ * The case store's record of a manifest must say what its signed header says: commands read the
+ * source from the record, so a record pointed at another source would verify the wrong thing.
+ */
+function matchesHeader(manifest: ManifestRecord, header: { kind: string; name: string; source: string }): void {
+  if (header.kind !== manifest.kind || header.name !== manifest.name || header.source !== manifest.source) {
+    throw new VerificationError(`manifest ${manifest.name}: the case store's record (${manifest.kind} of ${manifest.source}) differs from its signed header (${header.kind} of ${header.source}): the record was altered`);
   }
 }
 
@@ -198,6 +225,7 @@ export interface VerifyReport {
 
 export async function verifyTree(app: AppContext, path: string, against: string, options: { onProgress?: (p: ScanProgress) => void } = {}): Promise<VerifyReport> {
   const manifest = await findManifest(app, against);
+  await proveHeader(app, manifest);
   const counts: Record<ChangeKind, number> = { added: 0, deleted: 0, modified: 0, metadata: 0, unverifiable: 0 };
   const changes: TreeChange[] = [];
   const current = scanTree(resolve(path), options.onProgress ? { onProgress: options.onProgress } : {});
@@ -254,13 +282,13 @@ export async function proveEntry(app: AppContext, against: string, label: string
 
 /** Checks a proof document against this workspace's key; the reasons it fails, or none. */
 /** A checkpoint from a proof document, and what is wrong with it: malformed, not signed by this workspace, or another manifest's. */
-export async function checkpointProblems(app: AppContext, text: string, manifestId: string | undefined): Promise<{ note: SignedNote | null; problems: string[] }> {
+export async function checkpointProblems(app: AppContext, text: string, manifestId: string): Promise<{ note: SignedNote | null; problems: string[] }> {
   const note = parseSignedNote(text);
   if (typeof note === 'string') return { note: null, problems: [`the checkpoint is malformed: ${note}`] };
   const problems: string[] = [];
   const publicKey = await loadPublicKey(app.workspace.path(app.workspace.config.audit.public_key));
   if (!hasValidSignature(note, AUDIT_KEY_NAME, publicKey)) problems.push("the checkpoint is not signed by this workspace's key");
-  if (manifestId !== undefined && !isOriginOf(app, manifestId, note.checkpoint.origin)) problems.push(`the checkpoint is for ${note.checkpoint.origin}, not manifest ${manifestId}`);
+  if (!isOriginOf(app, manifestId, note.checkpoint.origin)) problems.push(`the checkpoint is for ${note.checkpoint.origin}, not manifest ${manifestId}`);
   return { note, problems };
 }
 
@@ -269,7 +297,8 @@ export async function checkProof(app: AppContext, document: unknown): Promise<{ 
   if (d?.format !== 'weerbaar-inclusion-proof/1' || typeof d.checkpoint !== 'string' || typeof d.entry !== 'string' || !Array.isArray(d.proof) || !Number.isSafeInteger(d.index) || !Number.isSafeInteger(d.treeSize)) {
     return { ok: false, entry: null, problems: ['not a weerbaar-inclusion-proof/1 document'] };
   }
-  const { note, problems } = await checkpointProblems(app, d.checkpoint, d.manifest?.id);
+  if (typeof d.manifest?.id !== 'string') return { ok: false, entry: d.entry, problems: ['the document names no manifest: its checkpoint could be any this workspace signed'] };
+  const { note, problems } = await checkpointProblems(app, d.checkpoint, d.manifest.id);
   if (!note) return { ok: false, entry: d.entry, problems };
   if (note.checkpoint.treeSize !== d.treeSize) problems.push(`the proof is for a tree of ${d.treeSize} entries, the checkpoint signs ${note.checkpoint.treeSize}`);
   const proof = d.proof.map((h) => (typeof h === 'string' ? Buffer.from(h, 'base64') : Buffer.alloc(0)));

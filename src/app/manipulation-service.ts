@@ -71,16 +71,21 @@ export async function manipulationReport(app: AppContext, paths: Readonly<Record
     const baseline = before ?? null;
     let changes: readonly TreeChange[] = [];
     let records: readonly RecordChange[] = [];
+    let readFrom = path;
     if (baseline?.kind === 'records') {
       // Loaded only for record baselines: the readers of CSV, JSONL and databases.
       const { verifyRecords } = await import('./record-integrity-service.js');
-      records = (await verifyRecords(app, baseline.id, paths[source] ? { source: paths[source] } : {})).changes;
+      const report = await verifyRecords(app, baseline.id, paths[source] ? { source: paths[source] } : {});
+      records = report.changes;
+      readFrom = report.source; // as described: never a password a --path URL may hold
     } else if (baseline) changes = (await verifyTree(app, path, baseline.id)).changes;
     const unreadable = changes.filter((c) => c.kind === 'unverifiable');
     if (unreadable.length > 0) reasons.push(`${unreadable.length} entr${unreadable.length === 1 ? 'y' : 'ies'} cannot be read, so their content is unknown`);
     const changed = changes.some((c) => c.kind !== 'unverifiable') || records.length > 0;
     const verdict: ManipulationVerdict = changed ? 'shown' : reasons.length > 0 || !baseline ? 'undeterminable' : 'ruled-out';
-    answers.push({ source, verdict, reasons, baseline, path, changes, records });
+    // A record source's --path may be a URL with a password: only its description is shown.
+    const isRecordSource = /^(csv|jsonl|sqlite|postgres(ql)?):/i.test(source);
+    answers.push({ source, verdict, reasons, baseline, path: isRecordSource ? (baseline ? readFrom : source) : path, changes, records });
   }
   return { window, answers };
 }

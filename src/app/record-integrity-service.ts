@@ -5,7 +5,7 @@ import { type ManifestRow, type RecordManifestHeader, newSalt, readRecordManifes
 import { type RecordSourceSpec, describeRecordSource, openRecordSource, parseRecordSource } from '../integrity/record-source.js';
 import { WeerbaarError } from '../shared/errors.js';
 import type { AppContext } from './app-context.js';
-import { type ManifestRecord, findManifest, newManifestFile, provenRows, recordManifest } from './integrity-service.js';
+import { type ManifestRecord, findManifest, newManifestFile, proveHeader, provenRows, recordManifest } from './integrity-service.js';
 
 /**
  * `weerbaar integrity records`: manifests of database content (issue 7 §2) — a table or an export,
@@ -98,6 +98,7 @@ async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
 export async function verifyRecords(app: AppContext, against: string, options: { source?: string; table?: string } = {}): Promise<RecordVerifyReport> {
   const manifest = await findManifest(app, against);
   if (manifest.kind !== 'records') throw new WeerbaarError('USAGE', `manifest ${manifest.name} is of a file tree: verify it with a folder`);
+  await proveHeader(app, manifest);
   const header = await headerOf(app, manifest);
   const now = await currentRows(manifest, header, options.source, options.table);
   const counts: Record<RecordChange['kind'], number> = { added: 0, deleted: 0, modified: 0 };

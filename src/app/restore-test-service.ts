@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { appendAudit } from '../audit/audit-log.js';
 import type { AssessmentWindow } from '../exposure/assessment-window.js';
-import { listArchive } from '../integrity/backup-archive.js';
+import { type ArchiveKind, listArchive } from '../integrity/backup-archive.js';
+import { archiveStamp, backupStamp } from '../integrity/backup-rotation.js';
 import { extractArchive } from '../integrity/archive-extract.js';
 import { copyFolder, listFolder } from '../integrity/backup-folder.js';
 import type { LadderEvidence } from '../integrity/backup-ladder.js';
@@ -32,6 +33,8 @@ export interface RestoreTestReport {
   readonly members: number;
   readonly bytes: number;
   readonly problems: readonly string[];
+  /** What identified the backup's content when it was restored (backup-rotation.ts backupStamp). */
+  readonly backupStamp: string;
   readonly baseline: { readonly id: string; readonly name: string; readonly at: string; readonly contentChanges: number; readonly metadataChanges: number; readonly changes: readonly Pick<TreeChange, 'kind' | 'path' | 'fields'>[] } | null;
 }
 
@@ -56,7 +59,8 @@ export async function performRestoreTest(app: AppContext, name: string, options:
   const into = set.kind === 'restored' ? set.location : resolve(options.into!);
   const problems: string[] = [];
   // The backup's own listing is what a complete restore must reproduce.
-  const listing = set.kind === 'folder' || set.kind === 'restored' ? await listFolder(set.location) : await listArchive(set.location, set.kind);
+  const archive = set.kind === 'folder' || set.kind === 'restored' ? null : await archiveStamp(set.location);
+  const listing = archive === null ? await listFolder(set.location) : await listArchive(set.location, set.kind as ArchiveKind);
   problems.push(...listing.problems.map((p) => p.reason));
   if (set.kind === 'folder') problems.push(...(await copyFolder(set.location, into)).problems.map((p) => p.reason));
   else if (set.kind !== 'restored') problems.push(...(await extractArchive(set.location, set.kind, into)).problems.map((p) => p.reason));
@@ -75,7 +79,7 @@ export async function performRestoreTest(app: AppContext, name: string, options:
     else if (r.type !== m.type || (m.type === 'file' && r.size !== m.size)) problems.push(`${m.path}: restored as ${r.type} of ${r.size ?? '-'} bytes, the backup holds ${m.type} of ${m.size ?? '-'} bytes`);
   }
   const baseline = await compareWithBaseline(app, set, restored);
-  const report: RestoreTestReport = { backup: set.name, testedAt: isoUtc(app.clock()), passed: problems.length === 0, restoredTo: into, members: listing.members.length, bytes, problems: [...new Set(problems)], baseline };
+  const report: RestoreTestReport = { backup: set.name, testedAt: isoUtc(app.clock()), passed: problems.length === 0, restoredTo: into, members: listing.members.length, bytes, problems: [...new Set(problems)], backupStamp: backupStamp(listing.members, archive), baseline };
   await app.store.db.transaction().execute(async (trx) => {
     await trx.insertInto('restore_test').values({ id: randomUUID(), backup_id: set.id, tested_at: report.testedAt, performed: 1, result: report.passed ? 'passed' : 'failed', restored_to: into, baseline_id: baseline?.id ?? null, report: JSON.stringify(report), actor: app.actor, recorded_at: report.testedAt }).execute();
     await appendAudit(trx, app, { action: 'backups.restore-test', subject: set.name, details: { passed: report.passed, restored_to: into, problems: problems.length, baseline: baseline?.id ?? null, content_changes: baseline?.contentChanges ?? null } });
@@ -115,11 +119,13 @@ export async function recordStatedRestoreTest(app: AppContext, name: string, inp
 }
 
 /** The latest restore test performed here of this set, as ladder evidence (the baseline judged against the window now). */
-export async function latestRestoreTest(app: AppContext, set: BackupSet, window: AssessmentWindow | null): Promise<LadderEvidence['restore']> {
+export async function latestRestoreTest(app: AppContext, set: BackupSet, window: AssessmentWindow | null, stampNow: string | null): Promise<LadderEvidence['restore']> {
   const row = await app.store.db.selectFrom('restore_test').selectAll().where('backup_id', '=', set.id).where('performed', '=', 1).orderBy('tested_at', 'desc').orderBy('recorded_at', 'desc').limit(1).executeTakeFirst();
   if (!row) return null;
   const r = JSON.parse(row.report) as RestoreTestReport;
   const preIncident = (b: NonNullable<RestoreTestReport['baseline']>) => window !== null && !window.startIsLowerBound && Date.parse(b.at) <= Date.parse(window.start);
+  // A restore proves the content it restored: once the backup has changed, it proves nothing about it.
+  if (stampNow !== r.backupStamp) return { testedAt: r.testedAt, passed: false, problems: [`the backup has changed since it was restored on ${r.testedAt.slice(0, 16)}: restore it again`], baseline: null };
   return { testedAt: r.testedAt, passed: r.passed, problems: r.problems, baseline: r.baseline ? { name: r.baseline.name, at: r.baseline.at, contentChanges: r.baseline.contentChanges, preIncident: preIncident(r.baseline) } : null };
 }
 

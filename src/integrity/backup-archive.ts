@@ -41,6 +41,8 @@ export interface ArchiveMember {
   readonly mtime: string;
   /** Symlink target as stored (never followed); null otherwise. */
   readonly target: string | null;
+  /** Folders only (backup-folder.ts): size, mtime, ctime and inode — what changes when the content does, without reading it. */
+  readonly stamp?: string;
 }
 
 /**
@@ -113,7 +115,7 @@ export class Walker {
   async emit(member: ArchiveMember, offset: number, open: () => Promise<Body>): Promise<void> {
     if (this.seen.has(member.path)) this.problem(member.path, offset, 'appears more than once; this later copy replaces the earlier one (as tar extracts it)');
     this.seen.add(member.path);
-    if (isUnsafe(member.path)) this.problem(member.path, offset, 'unsafe path (absolute or with a ".." segment): it is never restored');
+    if (isUnsafe(member.path)) this.problem(member.path.replaceAll('\0', '\\0'), offset, 'unsafe path (absolute, with a ".." segment or a NUL): it is never restored');
     try {
       await this.visit(member, { open, problem: (what) => this.problem(member.path, offset, what) });
     } catch (error) {
@@ -130,7 +132,8 @@ function normalizePath(raw: string): string | null {
 }
 
 export function isUnsafe(path: string): boolean {
-  return path.startsWith('/') || path.split('/').includes('..');
+  // NUL: no file system takes it, PostgreSQL refuses it in text, and it can cut a path short in C code.
+  return path.startsWith('/') || path.split('/').includes('..') || path.includes('\0');
 }
 
 export function ancestors(path: string): string[] {

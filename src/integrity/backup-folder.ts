@@ -19,7 +19,9 @@ import { comparePaths } from './file-tree-scan.js';
 
 function memberOf(path: string, info: Awaited<ReturnType<typeof lstat>>, target: string | null): ArchiveMember {
   const type = info.isFile() ? 'file' : info.isDirectory() ? 'directory' : info.isSymbolicLink() ? 'symlink' : 'other';
-  return { path, type, size: type === 'file' ? Number(info.size) : null, mode: Number(info.mode) & 0o7777, owner: `${info.uid}:${info.gid}`, mtime: info.mtime.toISOString(), target };
+  // ctime cannot be set back without root (or the clock): a rewrite that restores size and mtime still moves it.
+  const stamp = `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`;
+  return { path, type, size: type === 'file' ? Number(info.size) : null, mode: Number(info.mode) & 0o7777, owner: `${info.uid}:${info.gid}`, mtime: info.mtime.toISOString(), target, stamp };
 }
 
 export async function listFolder(root: string): Promise<Omit<ArchiveListing, 'kind'>> {

@@ -23,6 +23,7 @@ describe('the assurance ladder', () => {
       [{ structure: { problems: ['unexpected end of archive at byte 6144'], complete: false } }, 0, /listing stopped early.*1 problem: unexpected end/],
       [{ coverage: { ...sound.coverage, coveredMembers: 4, coveredBytes: 370 } }, 1, /37\.0 % of the data \(4 members of 10\) read within the 7-day cycle/],
       [{ coverage: { ...sound.coverage, unreadable: ['cases/a.pdf'] } }, 1, /1 member could not be read: cases\/a\.pdf/],
+      [{ coverage: { ...sound.coverage, members: 0, bytes: 0, coveredMembers: 0, coveredBytes: 0 } }, 1, /holds no data/],
       [{ crypto: null }, 2, /no signed manifest/],
       [{ crypto: { ...sound.crypto!, mismatched: ['cases/a.pdf'], missing: ['b', 'c'] } }, 2, /1 member differ.*cases\/a\.pdf; 2 entries missing: b, c/],
       [{ crypto: { ...sound.crypto!, manifestProblem: 'its entries do not produce the signed root' } }, 2, /does not verify: its entries do not produce/],

@@ -76,8 +76,10 @@ export function assuranceLevel(e: LadderEvidence): Assurance {
     [e.exists.ok, e.exists.detail],
     structureStep(e),
     [
-      c.unreadable.length === 0 && c.coveredBytes === c.bytes && c.coveredMembers === c.members,
-      c.unreadable.length > 0
+      c.members > 0 && c.unreadable.length === 0 && c.coveredBytes === c.bytes && c.coveredMembers === c.members,
+      c.members === 0
+        ? 'the backup holds no data (no file in it): nothing was read, nothing is assured'
+        : c.unreadable.length > 0
         ? `${count(c.unreadable.length, 'member')} could not be read: ${some(c.unreadable)}`
         : `${pct(c.coveredBytes, c.bytes)} % of the data (${count(c.coveredMembers, 'member')} of ${c.members}) read within the ${c.cycleDays}-day cycle`,
     ],

@@ -34,7 +34,9 @@ describe('record source names', () => {
 
   it('never shows a password, in a description or in an error', () => {
     const spec = parseRecordSource('postgres://alice:s3cret@db.example:6543/hr?sslmode=require&password=other', 'hr.people');
-    expect(describeRecordSource(spec)).toBe('postgresql://alice@db.example:5432/hr#hr.people'.replace('5432', '6543'));
+    // sslmode is kept (a re-verify must connect alike), the password parameter is not.
+    expect(describeRecordSource(spec)).toBe('postgresql://alice@db.example:6543/hr?sslmode=require#hr.people');
+    expect(describeRecordSource(parseRecordSource('postgresql:///hr?host=/var/run/postgresql&sslpassword=x', 'people'))).toBe('postgresql:///hr?host=%2Fvar%2Frun%2Fpostgresql#people');
     expect(describeRecordSource(parseRecordSource('postgresql://alice:s3cret@db.example/hr', 'people'))).toBe('postgresql://alice@db.example:5432/hr#people');
     expect(describeRecordSource(parseRecordSource('x.db', 'people'))).toBe(`sqlite:${process.cwd()}/x.db#people`);
     for (const source of ['mysql://alice:s3cret@db/hr', 'postgres://alice:s3/cret@db/hr', 'ftp://alice:s3cret@x/y.csv?token=s3cret']) {

@@ -93,7 +93,7 @@ export function parseRecordSource(source: string, table?: string): RecordSourceS
   );
 }
 
-/** Stable and printable: never a password or URL parameters (which can carry one). */
+/** Stable and printable: never a password, nor a parameter that can carry one (the others are kept, to reconnect alike). */
 export function describeRecordSource(spec: RecordSourceSpec): string {
   switch (spec.kind) {
     case 'csv':
@@ -106,12 +106,15 @@ export function describeRecordSource(spec: RecordSourceSpec): string {
   }
 }
 
+/** Parameters that can carry a secret, or key material: never kept. Everything else (sslmode, host, …) is needed to reconnect the same way. */
+const SECRET_PARAMS = new Set(['password', 'passfile', 'sslpassword', 'sslkey', 'sslcert']);
+
 function describePostgresUrl(url: string): string {
   if (!URL.canParse(url)) return 'postgresql://(unparseable URL)';
   const u = new URL(url);
-  // A socket connection names its directory in ?host=; that is not a secret, other parameters may be.
-  const host = u.hostname || u.searchParams.get('host') || '';
-  return `postgresql://${u.username ? `${u.username}@` : ''}${host}:${u.port || '5432'}${u.pathname}`;
+  const kept = new URLSearchParams([...u.searchParams].filter(([k]) => !SECRET_PARAMS.has(k.toLowerCase())));
+  const query = kept.size > 0 ? `?${kept.toString()}` : '';
+  return `postgresql://${u.username ? `${u.username}@` : ''}${u.hostname}${u.hostname ? `:${u.port || '5432'}` : ''}${u.pathname}${query}`;
 }
 
 /** What the user typed, for a message: in anything URL-like, credentials and parameters are masked. */

@@ -56,6 +56,7 @@ const m0018_backups: Migration = {
       .addColumn('path', 'text', (c) => c.notNull())
       .addColumn('size', 'bigint', (c) => c.notNull())
       .addColumn('sha256', 'text')
+      .addColumn('stamp', 'text', (c) => c.notNull())
       .addColumn('result', 'text', (c) => c.notNull())
       .addColumn('error', 'text')
       .addColumn('read_at', 'text', (c) => c.notNull())

@@ -395,6 +395,8 @@ export interface BackupMemberTable {
   path: string;
   size: number;
   sha256: string | null;
+  /** What identified the member's content when it was read (see backup-rotation.ts): a read counts only while it is unchanged. */
+  stamp: string;
   /** read | unreadable */
   result: string;
   error: string | null;
