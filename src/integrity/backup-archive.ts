@@ -7,7 +7,7 @@ import tar from 'tar-stream';
 import yauzl from 'yauzl';
 import { WeerbaarError } from '../shared/errors.js';
 import { describeFsError } from '../shared/text-input.js';
-import { type EntryType, comparePaths } from './file-tree-scan.js';
+import { type EntryType, type TreeEntry, comparePaths } from './file-tree-scan.js';
 
 /**
  * The archive side of backup assurance: a backup set that is one tar, tar.gz/tgz or zip file is
@@ -26,24 +26,16 @@ import { type EntryType, comparePaths } from './file-tree-scan.js';
 
 export type ArchiveKind = 'tar' | 'tar.gz' | 'zip';
 
-export interface ArchiveMember {
-  /** Relative, POSIX '/', no leading './', no trailing '/'. Unsafe paths (absolute, '..') are kept as stored, with a problem. */
-  readonly path: string;
-  /** Hard links, devices and FIFOs are 'other'. */
-  readonly type: EntryType;
-  /** Bytes for files, null otherwise. */
-  readonly size: number | null;
-  /** mode & 0o7777; zips without a unix mode get 0o644 (files) or 0o755 (directories), as unzip restores them. */
-  readonly mode: number;
-  /** `uid:gid` numeric; for zip from the Info-ZIP unix extra field (0x7875) when present, else ''. */
-  readonly owner: string;
-  /** ISO-8601 UTC with milliseconds; '' when the archive stores no valid time. */
-  readonly mtime: string;
-  /** Symlink target as stored (never followed); null otherwise. */
-  readonly target: string | null;
-  /** Folders only (backup-folder.ts): size, mtime, ctime and inode — what changes when the content does, without reading it. */
-  readonly stamp?: string;
-}
+/**
+ * A member as a tree entry is recorded (file-tree-scan.ts), without the content hash: `path` is
+ * relative, POSIX '/', no leading './' or trailing '/' (unsafe paths — absolute, '..' — kept as
+ * stored, with a problem); hard links, devices and FIFOs are 'other'; `mode` & 0o7777, zips without
+ * a unix mode get 0o644 (files) or 0o755 (directories) as unzip restores them; `owner` for zip from
+ * the Info-ZIP unix extra field (0x7875) when present, else ''; `mtime` '' when the archive stores
+ * no valid time. `stamp`: folders only (backup-folder.ts) — size, mtime, ctime and inode, what
+ * changes when the content does, without reading it.
+ */
+export type ArchiveMember = Omit<TreeEntry, 'sha256' | 'error'> & { readonly stamp?: string };
 
 /**
  * `offset`: bytes from the start of the archive file; for tar.gz, of the decompressed tar stream,

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WeerbaarError } from '../shared/errors.js';
+import { compareUtf8 } from '../shared/utf8-order.js';
 import { describeFsError } from '../shared/text-input.js';
 
 /**
@@ -225,23 +226,10 @@ class HashPool {
  * Order of paths as scanTree yields them: component by component, each name by its UTF-8 bytes,
  * a prefix first. Equivalently: UTF-8 byte order with '/' ranked below every other byte (names
  * hold neither '/' nor NUL), so 'a' < 'a/b' < 'a-b' < 'a.b' — a directory's contents come right
- * after it, before siblings that merely start with its name. UTF-16 code units already sort like
- * UTF-8 bytes except that surrogates (code points above U+FFFF, 4 UTF-8 bytes) must rank above
- * U+E000–U+FFFF; that is the only adjustment, so no string is encoded.
+ * after it, before siblings that merely start with its name (shared/utf8-order.ts).
  */
 export function comparePaths(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return rank(x) - rank(y);
-  }
-  return a.length - b.length;
-}
-
-function rank(unit: number): number {
-  if (unit === 0x2f) return -1;
-  return unit >= 0xd800 && unit <= 0xdfff ? unit + 0x10000 : unit;
+  return compareUtf8(a, b, true);
 }
 
 /** Why a hashed file cannot be trusted, comparing the lstat before hashing with the fstat after it; null when unchanged. */

@@ -73,20 +73,12 @@ export async function writeManifest(file: string, header: ManifestHeader, entrie
   return { size: tree.size, root: tree.root(), files, bytes, errors };
 }
 
-/** The header and then every entry with its leaf hash, checked line by line; a malformed line is a tampered manifest. */
-export async function* readManifest(file: string): AsyncGenerator<{ header: ManifestHeader } | { entry: TreeEntry; leaf: Uint8Array; line: number }> {
+/** The lines of a manifest file, numbered from 1; an unreadable file is NOT_FOUND, an empty one tampered. Shared by both kinds. */
+export async function* manifestLines(file: string): AsyncGenerator<{ line: number; text: string }> {
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let n = 0;
   try {
-    for await (const text of lines) {
-      n++;
-      if (n === 1) {
-        yield { header: parseHeader(file, text) };
-        continue;
-      }
-      const entry = parseEntry(file, n, text);
-      yield { entry, leaf: hashLeaf(Buffer.from(text, 'utf8')), line: n };
-    }
+    for await (const text of lines) yield { line: ++n, text };
   } catch (error) {
     if (error instanceof WeerbaarError) throw error;
     throw new WeerbaarError('NOT_FOUND', `${file}: the manifest cannot be read (${(error as Error).message})`, { cause: error });
@@ -94,6 +86,14 @@ export async function* readManifest(file: string): AsyncGenerator<{ header: Mani
     lines.close();
   }
   if (n === 0) throw new VerificationError(`${file}: the manifest is empty (no header)`);
+}
+
+/** The header and then every entry with its leaf hash, checked line by line; a malformed line is a tampered manifest. */
+export async function* readManifest(file: string): AsyncGenerator<{ header: ManifestHeader } | { entry: TreeEntry; leaf: Uint8Array; line: number }> {
+  for await (const { line, text } of manifestLines(file)) {
+    if (line === 1) yield { header: parseHeader(file, text) };
+    else yield { entry: parseEntry(file, line, text), leaf: hashLeaf(Buffer.from(text, 'utf8')), line };
+  }
 }
 
 function parseHeader(file: string, text: string): ManifestHeader {

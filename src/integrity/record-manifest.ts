@@ -1,11 +1,10 @@
 import * as crypto from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { MerkleAccumulator, hashLeaf } from '../audit/merkle.js';
 import { VerificationError, WeerbaarError } from '../shared/errors.js';
 import { canonicalJson } from '../shared/hashing.js';
-import { MANIFEST_FORMAT } from './manifest.js';
+import { compareUtf8 } from '../shared/utf8-order.js';
+import { MANIFEST_FORMAT, manifestLines } from './manifest.js';
 import type { SourceRow } from './record-source.js';
 
 /**
@@ -71,19 +70,9 @@ export function newSalt(): string {
   return crypto.randomBytes(16).toString('hex');
 }
 
-/** Text in UTF-8 byte order: UTF-16 code units, with surrogates (astral characters) above the rest of the BMP. */
+/** Text in UTF-8 byte order (shared/utf8-order.ts). */
 export function compareText(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return rank(x) - rank(y);
-  }
-  return a.length - b.length;
-}
-
-function rank(unit: number): number {
-  return unit >= 0xd800 && unit <= 0xdfff ? unit + 0x10000 : unit;
+  return compareUtf8(a, b);
 }
 
 export function compareKeys(a: readonly string[], b: readonly string[]): number {
@@ -181,32 +170,21 @@ export async function writeRecordManifest(file: string, header: RecordManifestHe
 
 /** The header, then every row with its leaf hash, checked line by line; a line not in the written form is tampering. */
 export async function* readRecordManifest(file: string): AsyncGenerator<{ header: RecordManifestHeader } | { row: ManifestRow; leaf: Uint8Array; line: number }> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
   let header: RecordManifestHeader | undefined;
   let previous: readonly string[] | undefined;
-  try {
-    for await (const text of lines) {
-      n++;
-      if (header === undefined) {
-        header = parseHeader(file, text);
-        yield { header };
-        continue;
-      }
-      const row = parseRow(file, n, text, header);
-      if (previous !== undefined && compareKeys(previous, row.key) >= 0) {
-        throw new VerificationError(`${file}:${n}: key ${JSON.stringify(row.key)} is ${compareKeys(previous, row.key) === 0 ? 'a duplicate' : 'out of order'}`);
-      }
-      previous = row.key;
-      yield { row, leaf: hashLeaf(Buffer.from(text, 'utf8')), line: n };
+  for await (const { line: n, text } of manifestLines(file)) {
+    if (header === undefined) {
+      header = parseHeader(file, text);
+      yield { header };
+      continue;
     }
-  } catch (error) {
-    if (error instanceof WeerbaarError) throw error;
-    throw new WeerbaarError('NOT_FOUND', `${file}: the manifest cannot be read (${(error as Error).message})`, { cause: error });
-  } finally {
-    lines.close();
+    const row = parseRow(file, n, text, header);
+    if (previous !== undefined && compareKeys(previous, row.key) >= 0) {
+      throw new VerificationError(`${file}:${n}: key ${JSON.stringify(row.key)} is ${compareKeys(previous, row.key) === 0 ? 'a duplicate' : 'out of order'}`);
+    }
+    previous = row.key;
+    yield { row, leaf: hashLeaf(Buffer.from(text, 'utf8')), line: n };
   }
-  if (n === 0) throw new VerificationError(`${file}: the manifest is empty (no header)`);
 }
 
 /** Only the rows of a manifest, for diffRecords. */
