@@ -68,6 +68,7 @@ describe.each(engines)('record manifests on $name', (engine) => {
     const q4 = JSON.parse((await run(['integrity', 'manipulated', '--json'])).stdout) as { answers: { source: string; verdict: string; records: { kind: string; key: string[] }[] }[] };
     expect(q4.answers).toEqual([expect.objectContaining({ source: `sqlite:${file}#witnesses`, verdict: 'shown', records: [expect.objectContaining({ kind: 'deleted', key: ['12'] }), expect.objectContaining({ kind: 'added', key: ['21'] }), expect.objectContaining({ kind: 'modified', key: ['7'] })] })]);
     expect((await run(['integrity', 'manipulated'])).stdout).toMatch(/modified +key \["7"\] +\(address\) +— needs an explanation/);
+    expect((await run(['integrity', 'list'])).stdout).toMatch(/witnesses +records +\S+ +20 +- +- +0 +2025-06-20T00:00 +sqlite:/);
   });
 
   it('proves one row, proves an append-only register extended, and refuses a rewritten history or header', async () => {

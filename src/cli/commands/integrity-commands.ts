@@ -174,14 +174,14 @@ export function registerIntegrityCommands(program: Command, io: CliIo, run: Acti
     });
   group
     .command('list')
-    .description('the manifests: name, when, what, how many entries, root')
+    .description('the manifests: name, kind (files or records), when, how many entries, baseline, source, root')
     .option('--json', 'print as JSON')
     .action(function (this: Command) {
       return run(async () => {
         const list = await withApp(this, io, (app) => listManifests(app));
         if (this.opts<{ json?: boolean }>().json) return printJson(io, list);
         printLines(io, [
-          ...formatTable(['NAME', 'CREATED (UTC)', 'ENTRIES', 'FILES', 'SIZE', 'UNREADABLE', 'SOURCE', 'ROOT'], list.map((m) => [m.name, m.createdAt.slice(0, 19), String(m.entries), String(m.files), MB(m.bytes), String(m.errors), m.source, `${m.rootHash.slice(0, 16)}…`])),
+          ...formatTable(['NAME', 'KIND', 'CREATED (UTC)', 'ENTRIES', 'FILES', 'SIZE', 'UNREADABLE', 'BASELINE OF', 'SOURCE', 'ROOT'], list.map((m) => [m.name, m.kind, m.createdAt.slice(0, 19), String(m.entries), m.kind === 'files' ? String(m.files) : '-', m.kind === 'files' ? MB(m.bytes) : '-', String(m.errors), m.baseline ? m.baseline.at.slice(0, 16) : '-', m.source, `${m.rootHash.slice(0, 16)}…`])),
           `${list.length} manifests`,
         ]);
       })();
