@@ -59,6 +59,7 @@ describe.each(engines)('backup assurance on $name', (engine) => {
     expect(restored.code).toBe(0);
     expect(restored.stdout).toMatch(/restore test of nightly-m into .*: passed \(8 members,/);
     expect(restored.stdout).toMatch(/against baseline docstore of 2025-06-20T00:00: 0 entries differ in content/);
+    expect(restored.stdout).toContain(`the restored copy stays in ${into}: it holds the backup's data`);
     expect(await readFile(join(into, 'cases', 'CASE-3.pdf'), 'utf8')).toBe('case file 3\n'.repeat(600));
     // Restored and equal to the baseline — but without an exposure window, "pre-incident" is unknown.
     c = await check('nightly-m');
@@ -85,6 +86,11 @@ describe.each(engines)('backup assurance on $name', (engine) => {
     expect(text).toMatch(/backup nightly-m \(tar, .*\): assurance L5 — restored and matches the pre-incident baseline/);
     expect(text).toMatch(/✓ L3 cryptographically verified: every member’s SHA-256 equals signed manifest docstore/);
     expect((await run(['backups', 'list'])).stdout).toMatch(/nightly-m +tar .* L5/);
+    // Q5 at once: every set, one report each.
+    const all = await run(['backups', 'verify', '--all', '--json']);
+    expect(all.code).toBe(0);
+    expect((JSON.parse(all.stdout) as Check[]).map((r) => r.level)).toEqual([2, 5]);
+    expect((await run(['backups', 'verify'])).stderr).toContain('name one backup set, or give --all');
   });
 
   it('never reports a truncated backup above what its evidence supports, whatever an earlier restore test said', async () => {

@@ -87,21 +87,30 @@ export function registerBackupCommands(program: Command, io: CliIo, run: ActionR
     });
   group
     .command('verify')
-    .description('check a set on the ladder L0–L5 and keep the result; exit 4 when damage is found (structure, unreadable data, content that differs from its manifest)')
-    .argument('<name>', 'the backup set')
+    .description('check a set (or every set: Q5 at once) on the ladder L0–L5 and keep the result; exit 4 when damage is found (structure, unreadable data, content that differs from its manifest)')
+    .argument('[name]', 'the backup set')
+    .option('--all', 'every registered set, one after the other')
     .option('--share <percent>', 'read at most this share of the data now, least recently read first (at least 64 MiB); the rest in later checks of the cycle', '100')
-    .option('--json', 'print as JSON')
-    .action(function (this: Command, name: string) {
+    .option('--json', 'print as JSON (with --all: an array)')
+    .action(function (this: Command, name: string | undefined) {
       return run(async () => {
-        const o = this.opts<{ share: string; json?: boolean }>();
+        const o = this.opts<{ all?: boolean; share: string; json?: boolean }>();
+        if ((name === undefined) === !o.all) throw new UsageError('name one backup set, or give --all');
         const share = Number(o.share);
         if (!Number.isFinite(share) || share <= 0 || share > 100) throw new UsageError(`--share ${o.share} must be a percentage above 0 and at most 100`);
         const onProgress = io.interactive ? (p: { members: number; bytes: number }) => io.stderr(`\rreading: ${p.members} members, ${MB(p.bytes)}`) : undefined;
-        const report = await withApp(this, io, (app) => verifyBackup(app, name, { share: share / 100, ...(onProgress ? { onProgress } : {}) }));
-        if (onProgress) io.stderr('\n');
-        if (o.json) printJson(io, report);
-        else printLines(io, checkLines(report));
-        return report.damaged ? ExitCode.VERIFICATION_FAILED : ExitCode.OK;
+        const reports = await withApp(this, io, async (app) => {
+          const names = name !== undefined ? [name] : (await listBackupSets(app)).map((b) => b.name);
+          const done: BackupCheckReport[] = [];
+          for (const n of names) {
+            done.push(await verifyBackup(app, n, { share: share / 100, ...(onProgress ? { onProgress } : {}) }));
+            if (onProgress) io.stderr('\n');
+          }
+          return done;
+        });
+        if (o.json) printJson(io, name !== undefined ? reports[0] : reports);
+        else printLines(io, reports.length === 0 ? ['no backup sets: register one with weerbaar backups add'] : reports.flatMap((r, i) => [...(i > 0 ? [''] : []), ...checkLines(r)]));
+        return reports.some((r) => r.damaged) ? ExitCode.VERIFICATION_FAILED : ExitCode.OK;
       })();
     });
   group
@@ -127,6 +136,7 @@ export function registerBackupCommands(program: Command, io: CliIo, run: ActionR
         else {
           printLines(io, [
             `restore test of ${r.backup} into ${r.restoredTo}: ${r.passed ? 'passed' : 'FAILED'} (${r.members} members, ${MB(r.bytes)} read back)`,
+            ...(o.into ? [`  the restored copy stays in ${r.restoredTo}: it holds the backup's data — remove it when it has served`] : []),
             ...r.problems.map((p) => `  problem: ${p}`),
             r.baseline ? `  against baseline ${r.baseline.name} of ${r.baseline.at.slice(0, 16)}: ${r.baseline.contentChanges} entries differ in content, ${r.baseline.metadataChanges} in metadata only` : '  no baseline of its source to compare with',
             ...(r.baseline?.changes ?? []).map((c) => `  ${c.kind.padEnd(12)} ${c.path}${c.fields.length ? `  (${c.fields.join(', ')})` : ''}`),
