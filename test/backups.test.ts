@@ -175,6 +175,24 @@ describe.each(engines)('backup assurance on $name', (engine) => {
     expect(third.report.problems).toEqual(['differs from manifest big: c']);
   });
 
+  it('checks a restored copy where it is, and never restores into it again', async () => {
+    const { root } = await docstore();
+    const restored = join(t.root, 'restored-copy');
+    await cp(root, restored, { recursive: true, preserveTimestamps: true });
+    expect((await run(['backups', 'add', 'restored', restored, '--kind', 'restored', '--manifest', 'docstore'])).code).toBe(0);
+    expect((await run(['exposure', 'window', '--start', '2025-06-23T00:00:00Z', '--end', '2025-07-15T00:00:00Z', '--reason', 'first logs'])).code).toBe(0);
+    expect((await run(['backups', 'restore-test', 'restored', '--into', join(t.root, 'x')])).stderr).toContain('is a restored copy already');
+    const tested = await run(['backups', 'restore-test', 'restored']);
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).not.toContain('the restored copy stays');
+    const c = await check('restored');
+    expect(c.report.level).toBe(5);
+    // An entry of the copy that differs from the pre-incident baseline keeps it below L5 after a new test.
+    await writeFile(join(restored, 'cases', 'CASE-2.pdf'), 'case file 2, edited\n');
+    expect((await check('restored')).report.level).toBe(2); // the manifest no longer matches, and the old test is stale
+    expect((await run(['backups', 'restore-test', 'restored'])).stdout).toMatch(/1 entry differs in content/);
+  });
+
   it('keeps immutability declarations with their evidence, and stated restore tests for the yearly requirement only', async () => {
     const { tar } = await docstore();
     expect((await run(['backups', 'add', 'offsite', tar, '--manifest', 'docstore'])).code).toBe(0);

@@ -11,6 +11,7 @@ import { withApp } from './with-app.js';
 
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 const MAX_DAMAGE_LINES = 8;
+const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
 const levelText = (level: number | null) => (level === null ? 'none' : `L${level}`);
 
 /** The lines of a check report, for people: the level, every rung with its reason, coverage, immutability, the yearly restore test. */
@@ -138,7 +139,7 @@ export function registerBackupCommands(program: Command, io: CliIo, run: ActionR
             `restore test of ${r.backup} into ${r.restoredTo}: ${r.passed ? 'passed' : 'FAILED'} (${r.members} members, ${MB(r.bytes)} read back)`,
             ...(o.into ? [`  the restored copy stays in ${r.restoredTo}: it holds the backup's data — remove it when it has served`] : []),
             ...r.problems.map((p) => `  problem: ${p}`),
-            r.baseline ? `  against baseline ${r.baseline.name} of ${r.baseline.at.slice(0, 16)}: ${r.baseline.contentChanges} entries differ in content, ${r.baseline.metadataChanges} in metadata only` : '  no baseline of its source to compare with',
+            r.baseline ? `  against baseline ${r.baseline.name} of ${r.baseline.at.slice(0, 16)}: ${entries(r.baseline.contentChanges)} differ${r.baseline.contentChanges === 1 ? 's' : ''} in content, ${r.baseline.metadataChanges} in metadata only` : '  no baseline of its source to compare with',
             ...(r.baseline?.changes ?? []).map((c) => `  ${c.kind.padEnd(12)} ${c.path}${c.fields.length ? `  (${c.fields.join(', ')})` : ''}`),
           ]);
         }
