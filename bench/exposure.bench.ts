@@ -40,17 +40,9 @@ import type * as TouchedRecords from '../src/exposure/touched-records.js';
 import type * as AuditCoverage from '../src/exposure/audit-coverage.js';
 import type * as CoverageLedger from '../src/ingest/coverage-ledger.js';
 import type * as DuckdbStore from '../src/store/duckdb-event-store.js';
-import { arg, argText } from './bench-args.js';
+import { arg, argText, dist, fmt, median, repo, seconds } from './bench-support.js';
 
 
-const repo = new URL('..', import.meta.url).pathname;
-const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const procStatus = (field: 'VmHWM' | 'VmRSS') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
 
 // ---- The synthetic incident --------------------------------------------------------------------

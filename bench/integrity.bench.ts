@@ -43,7 +43,7 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { watchPeakMemory } from './peak-memory.js';
 import { SeededRandom } from '../src/scenario/seeded-random.js';
-import { arg, flag } from './bench-args.js';
+import { arg, flag, dist, fmt, median, repo, seconds } from './bench-support.js';
 
 
 const KiB = 1024;
@@ -61,15 +61,7 @@ for (const [name, value, min] of [['size', SIZE_MIB, 1], ['files', FILES, 10], [
 const MIN_BYTES = 2e9;
 const MIN_FILES = 100_000;
 
-const repo = new URL('..', import.meta.url).pathname;
 const cli = join(repo, 'bin', 'weerbaar.js');
-const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 const commandOutput = (command: string, args: string[]) => {
   try {

@@ -77,6 +77,20 @@ export async function footprintAccesses(store: EventStore, print: Footprint, att
   return scopes.length === 0 ? null : or(...scopes.map((s) => s.where));
 }
 
+/** One grouped query per access scope of the footprint, grouped by the entity it came through first. */
+async function* scopedAccesses(
+  store: EventStore,
+  print: Footprint,
+  known: readonly AccessScope[] | undefined,
+  query: { columns: { expr: Expr; as: string }[]; where: Expr; groupBy: Expr[] },
+): AsyncGenerator<{ scope: AccessScope; entity: ReturnType<typeof entityOf>; rows: Row[] }> {
+  for (const scope of known ?? (await accessScopes(store, print))) {
+    const entity = entityOf(scope);
+    const rows = await store.query(select({ from: 'events', columns: [...entity.column, ...query.columns], where: and(scope.where, query.where), groupBy: [...entity.groupBy, ...query.groupBy] }));
+    yield { scope, entity, rows };
+  }
+}
+
 export async function touchedRecords(
   store: EventStore,
   print: Footprint,
@@ -84,29 +98,24 @@ export async function touchedRecords(
   known?: readonly AccessScope[],
 ): Promise<TouchedRecord[]> {
   const records: TouchedRecord[] = [];
-  for (const scope of known ?? (await accessScopes(store, print))) {
-    const entity = entityOf(scope);
-    const rows = await store.query(
-      select({
-        from: 'events',
-        columns: [
-          ...entity.column,
-          { expr: col('service.name'), as: 'system' },
-          { expr: col('weerbaar.record.type'), as: 'type' },
-          { expr: col('weerbaar.record.id'), as: 'id' },
-          { expr: col('event.action'), as: 'action' },
-          { expr: epochMs(min(col('@timestamp'))), as: 'first' },
-          { expr: epochMs(max(col('@timestamp'))), as: 'last' },
-          { expr: sum(col('network.bytes')), as: 'bytes' },
-          { expr: count(), as: 'events' },
-          { expr: min(col('log.file.path')), as: 'file' },
-          { expr: min(col('weerbaar.line')), as: 'line' },
-        ],
-        where: and(scope.where, compare('<>', col('weerbaar.record.id'), val(''))),
-        // Per file as well, so that a record's first access keeps its own file and line together.
-        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type'), col('weerbaar.record.id'), col('event.action'), col('log.file.path')],
-      }),
-    );
+  const accesses = scopedAccesses(store, print, known, {
+    columns: [
+      { expr: col('service.name'), as: 'system' },
+      { expr: col('weerbaar.record.type'), as: 'type' },
+      { expr: col('weerbaar.record.id'), as: 'id' },
+      { expr: col('event.action'), as: 'action' },
+      { expr: epochMs(min(col('@timestamp'))), as: 'first' },
+      { expr: epochMs(max(col('@timestamp'))), as: 'last' },
+      { expr: sum(col('network.bytes')), as: 'bytes' },
+      { expr: count(), as: 'events' },
+      { expr: min(col('log.file.path')), as: 'file' },
+      { expr: min(col('weerbaar.line')), as: 'line' },
+    ],
+    where: compare('<>', col('weerbaar.record.id'), val('')),
+    // Per file as well, so that a record's first access keeps its own file and line together.
+    groupBy: [col('service.name'), col('weerbaar.record.type'), col('weerbaar.record.id'), col('event.action'), col('log.file.path')],
+  });
+  for await (const { scope, entity, rows } of accesses) {
     const byEntity = new Map<string, Row[]>();
     for (const row of rows) (byEntity.get(entity.via(row)) ?? byEntity.set(entity.via(row), []).get(entity.via(row))!).push(row);
     for (const [via, group] of byEntity) records.push(...merge(group, via, scope.attribution, categories));
@@ -135,24 +144,19 @@ const SESSION_ACTIONS = ['login', 'logout'];
 
 export async function tableAccesses(store: EventStore, print: Footprint, known?: readonly AccessScope[]): Promise<TableAccess[]> {
   const out = new Map<string, TableAccess>();
-  for (const scope of known ?? (await accessScopes(store, print))) {
-    const entity = entityOf(scope);
-    const rows = await store.query(
-      select({
-        from: 'events',
-        columns: [
-          ...entity.column,
-          { expr: col('service.name'), as: 'system' },
-          { expr: col('weerbaar.record.type'), as: 'table' },
-          { expr: col('event.action'), as: 'action' },
-          { expr: epochMs(min(col('@timestamp'))), as: 'first' },
-          { expr: epochMs(max(col('@timestamp'))), as: 'last' },
-          { expr: count(), as: 'events' },
-        ],
-        where: and(scope.where, or(isNull(col('weerbaar.record.id')), eq(col('weerbaar.record.id'), val(''))), not(isIn(coalesce(col('event.action'), val('')), SESSION_ACTIONS))),
-        groupBy: [...entity.groupBy, col('service.name'), col('weerbaar.record.type'), col('event.action')],
-      }),
-    );
+  const accesses = scopedAccesses(store, print, known, {
+    columns: [
+      { expr: col('service.name'), as: 'system' },
+      { expr: col('weerbaar.record.type'), as: 'table' },
+      { expr: col('event.action'), as: 'action' },
+      { expr: epochMs(min(col('@timestamp'))), as: 'first' },
+      { expr: epochMs(max(col('@timestamp'))), as: 'last' },
+      { expr: count(), as: 'events' },
+    ],
+    where: and(or(isNull(col('weerbaar.record.id')), eq(col('weerbaar.record.id'), val(''))), not(isIn(coalesce(col('event.action'), val('')), SESSION_ACTIONS))),
+    groupBy: [col('service.name'), col('weerbaar.record.type'), col('event.action')],
+  });
+  for await (const { scope, entity, rows } of accesses) {
     for (const r of rows) {
       const access: TableAccess = {
         kind: r['action'] === 'search' ? 'search' : 'table',
