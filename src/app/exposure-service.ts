@@ -95,7 +95,8 @@ export async function exposureReport(app: AppContext, known?: Footprint): Promis
   const scopes = await accessScopes(store, print, await exposedAccounts(app));
   const touched = await touchedRecords(store, print, inv.data_categories, scopes);
   const located = inv.assets.filter((a) => a.addresses.length > 0 && holders.has(a.id)).map((a) => ({ id: a.id, addresses: a.addresses, categories: a.data_categories }));
-  const transfers = [...(await possibleExfiltration(store, print, touched)), ...(await holderEgress(store, located, window))].sort((a, b) => a.time.localeCompare(b.time));
+  const spans = [...new Set(scopes.map((s) => s.span).filter((s) => s !== undefined))];
+  const transfers = [...(await possibleExfiltration(store, print, touched, spans)), ...(await holderEgress(store, located, window))].sort((a, b) => a.time.localeCompare(b.time));
   const reach = await footprintReach(store, print, located);
   const categories = exposureVerdicts({ categories: inv.data_categories, assets: inv.assets, window, coverage, touched, tables: await tableAccesses(store, print, scopes), transfers, reach });
   return { window, categories, transfers };

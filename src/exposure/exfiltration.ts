@@ -1,7 +1,7 @@
 import type { Footprint } from '../detection/footprint.js';
 import type { EventStore, Row } from '../store/event-store.js';
 import { type Expr, and, coalesce, col, compare, count, epochMs, eq, isIn, lower, max, not, or, select, val } from '../store/query-node.js';
-import { hijackSpans } from './session-attribution.js';
+import { type HijackSpan, hijackSpans } from './session-attribution.js';
 import type { TouchedRecord } from './touched-records.js';
 
 /**
@@ -63,11 +63,12 @@ interface Scope {
   readonly session: string | null;
 }
 
-export async function possibleExfiltration(store: EventStore, print: Footprint, touched: readonly TouchedRecord[]): Promise<PossibleTransfer[]> {
+/** `spans`: the hijacked sessions' thefts when the caller has them already (accessScopes carries them); found here otherwise. */
+export async function possibleExfiltration(store: EventStore, print: Footprint, touched: readonly TouchedRecord[], spans?: readonly HijackSpan[]): Promise<PossibleTransfer[]> {
   const addresses = print.entities.filter((e) => e.kind === 'address').map((e) => e.value);
   const sessions = print.entities.filter((e) => e.kind === 'session').map((e) => e.value);
   const scopes: Scope[] = addresses.map((a) => ({ via: `address ${a}`, where: eq(col('source.ip'), val(a)), from: Date.parse(print.entities.find((e) => e.value === a)?.first ?? '') || 0, session: null }));
-  for (const span of await hijackSpans(store, sessions, addresses)) {
+  for (const span of spans ?? (await hijackSpans(store, sessions, addresses))) {
     scopes.push({ via: `session ${span.session}`, where: and(eq(col('source.ip'), val(span.nat)), ms('>=', span.from), ms('<=', span.to)), from: span.from, session: span.session });
   }
   const out: PossibleTransfer[] = [];

@@ -30,6 +30,8 @@ export interface AccessScope {
   readonly attribution: Attribution;
   /** Several addresses in one scan: the entity of each row is `address <source.ip>`. */
   readonly perAddress?: boolean;
+  /** A hijacked session's scope: its theft, so that later questions (exfiltration) need not find it again. */
+  readonly span?: HijackSpan;
 }
 
 const DATA_ACCESS = eq(col('event.dataset'), val('app.data_access'));
@@ -76,7 +78,8 @@ export async function hijackSpans(store: EventStore, sessions: readonly string[]
 
 export async function hijackedSessionScopes(store: EventStore, sessions: readonly string[], addresses: readonly string[]): Promise<AccessScope[]> {
   const scopes: AccessScope[] = [];
-  for (const { session, nat, from, to } of await hijackSpans(store, sessions, addresses)) {
+  for (const span of await hijackSpans(store, sessions, addresses)) {
+    const { session, nat, from, to } = span;
     const through = and(DATA_ACCESS, eq(col('source.ip'), val(nat)));
     const opened = await store.query(
       select({
@@ -107,10 +110,10 @@ export async function hijackedSessionScopes(store: EventStore, sessions: readonl
     }
     const inTheft = and(through, at('>=', from), at('<=', to));
     const via = shared ? `session ${session} (NAT address ${nat} shared with other sessions)` : `session ${session}`;
-    if (thief.length > 0) scopes.push({ via, where: and(inTheft, isIn(col('weerbaar.session_id'), thief)), attribution: 'footprint' });
-    if (ambiguous.length > 0) scopes.push({ via, where: and(inTheft, isIn(col('weerbaar.session_id'), ambiguous)), attribution: 'ambiguous' });
+    if (thief.length > 0) scopes.push({ via, where: and(inTheft, isIn(col('weerbaar.session_id'), thief)), attribution: 'footprint', span });
+    if (ambiguous.length > 0) scopes.push({ via, where: and(inTheft, isIn(col('weerbaar.session_id'), ambiguous)), attribution: 'ambiguous', span });
     // Accesses that name no application session cannot be split by session or browser: listed, never dropped.
-    scopes.push({ via, where: and(inTheft, isNull(col('weerbaar.session_id'))), attribution: 'ambiguous' });
+    scopes.push({ via, where: and(inTheft, isNull(col('weerbaar.session_id'))), attribution: 'ambiguous', span });
   }
   return scopes;
 }
